@@ -32,6 +32,11 @@ func (namespaceStrategy) Default(obj runtime.Object) {
 	ns.Labels[corev1.LabelMetadataName] = ns.Name
 }
 
+// PrepareForUpdate keeps spec.finalizers, which only /finalize changes.
+func (namespaceStrategy) PrepareForUpdate(obj, old runtime.Object) {
+	obj.(*corev1.Namespace).Spec.Finalizers = old.(*corev1.Namespace).Spec.Finalizers
+}
+
 type nodeStrategy struct{ plainStrategy }
 
 func (nodeStrategy) Validate(obj runtime.Object) field.ErrorList {

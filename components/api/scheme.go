@@ -27,3 +27,13 @@ func init() {
 	metav1.AddToGroupVersion(Scheme, schema.GroupVersion{Version: "v1"})
 	utilruntime.Must(metav1.AddMetaToScheme(Scheme))
 }
+
+// WithKind sets obj's apiVersion and kind from the scheme, which knows each
+// Go type's kind, and returns obj: objects leave the server self-describing.
+func WithKind(obj runtime.Object) runtime.Object {
+	gvks, _, err := Scheme.ObjectKinds(obj)
+	if err == nil && len(gvks) > 0 {
+		obj.GetObjectKind().SetGroupVersionKind(gvks[0])
+	}
+	return obj
+}

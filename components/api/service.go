@@ -79,6 +79,14 @@ func validateServicePorts(ports []corev1.ServicePort, path *field.Path) field.Er
 	return errs
 }
 
+// PrepareForUpdate keeps the cluster IP an update leaves out.
+func (serviceStrategy) PrepareForUpdate(obj, old runtime.Object) {
+	svc, oldSvc := obj.(*corev1.Service), old.(*corev1.Service)
+	if svc.Spec.ClusterIP == "" {
+		svc.Spec.ClusterIP, svc.Spec.ClusterIPs = oldSvc.Spec.ClusterIP, oldSvc.Spec.ClusterIPs
+	}
+}
+
 // ValidateUpdate keeps the cluster IP: clients and proxies hold on to it.
 func (serviceStrategy) ValidateUpdate(obj, old runtime.Object) field.ErrorList {
 	svc, oldSvc := obj.(*corev1.Service), old.(*corev1.Service)

@@ -9,7 +9,7 @@ import (
 
 // Strategy holds the rules in which a kind differs from the others. The
 // server calls, on create: Default, PrepareForCreate, Validate; on update
-// of the main resource: Default, Validate, ValidateUpdate. Metadata rules
+// of the main resource: Default, PrepareForUpdate, Validate, ValidateUpdate. Metadata rules
 // common to all kinds (name, labels, finalizers, immutable uid) are checked
 // by the server around these calls, so a strategy says only what is its own.
 type Strategy interface {
@@ -19,6 +19,9 @@ type Strategy interface {
 	// PrepareForCreate clears or sets what a client does not decide, such as
 	// a new pod's status.
 	PrepareForCreate(obj runtime.Object)
+	// PrepareForUpdate keeps in obj what a client may leave out of an
+	// update but not change, such as a Service's cluster IP.
+	PrepareForUpdate(obj, old runtime.Object)
 	// ValidateName checks the object's name; most kinds want a DNS-1123
 	// subdomain, some a label.
 	ValidateName(name string, prefix bool) []string
@@ -32,9 +35,10 @@ type Strategy interface {
 // others embed it and override what they need.
 type plainStrategy struct{}
 
-func (plainStrategy) Default(runtime.Object)                          {}
-func (plainStrategy) PrepareForCreate(runtime.Object)                 {}
-func (plainStrategy) Validate(runtime.Object) field.ErrorList         { return nil }
+func (plainStrategy) Default(runtime.Object)                             {}
+func (plainStrategy) PrepareForCreate(runtime.Object)                    {}
+func (plainStrategy) PrepareForUpdate(_, _ runtime.Object)               {}
+func (plainStrategy) Validate(runtime.Object) field.ErrorList            { return nil }
 func (plainStrategy) ValidateUpdate(_, _ runtime.Object) field.ErrorList { return nil }
 func (plainStrategy) ValidateName(name string, prefix bool) []string {
 	return apivalidation.NameIsDNSSubdomain(name, prefix)

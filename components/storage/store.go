@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/serializer/json"
 	"k8s.io/apimachinery/pkg/watch"
 
 	"github.com/ownkube/ownkube/components/api"
@@ -21,12 +22,12 @@ import (
 // Store keeps objects of every served resource in etcd.
 type Store struct {
 	client *clientv3.Client
-	codec  runtime.Codec
+	codec  runtime.Serializer
 }
 
 // New returns a store over an etcd client.
 func New(client *clientv3.Client) *Store {
-	return &Store{client: client, codec: api.Codecs.LegacyCodec(api.GroupVersions()...)}
+	return &Store{client: client, codec: json.NewSerializerWithOptions(json.DefaultMetaFactory, api.Scheme, api.Scheme, json.SerializerOptions{})}
 }
 
 // Client is the etcd client the store writes through.
@@ -203,7 +204,7 @@ func (s *Store) encode(obj runtime.Object) ([]byte, error) {
 	rv := m.GetResourceVersion()
 	m.SetResourceVersion("") // the revision is etcd's to keep, not the value's
 	defer m.SetResourceVersion(rv)
-	data, err := runtime.Encode(s.codec, obj)
+	data, err := runtime.Encode(s.codec, api.WithKind(obj))
 	if err != nil {
 		return nil, apierrors.NewInternalError(fmt.Errorf("encode %T: %w", obj, err))
 	}

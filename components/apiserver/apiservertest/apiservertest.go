@@ -1,0 +1,61 @@
+// Package apiservertest runs a real API server in-process, over a real
+// embedded etcd, for tests that need the API but not Docker.
+package apiservertest
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+
+	"github.com/ownkube/ownkube/components/apiserver"
+	"github.com/ownkube/ownkube/components/etcd/etcdtest"
+	"github.com/ownkube/ownkube/components/storage"
+)
+
+// Server is a running API server and what a test needs to reach it.
+type Server struct {
+	URL    string
+	Config *rest.Config
+	Client kubernetes.Interface
+	Etcd   *etcdtest.Server
+}
+
+// Options tune the server for a test.
+type Options struct {
+	// CompactionInterval makes old revisions expire; 0 never.
+	CompactionInterval time.Duration
+}
+
+// Start starts etcd and the API server; both stop when tb ends.
+func Start(tb testing.TB, opts Options) *Server {
+	tb.Helper()
+	etcd := etcdtest.Start(tb)
+	s, err := apiserver.New(apiserver.Config{
+		Store:              storage.New(etcd.Client),
+		CompactionInterval: opts.CompactionInterval,
+		ServiceCIDR:        "10.96.0.0/16",
+		Logger:             slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		tb.Fatalf("new apiserver: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := s.Start(ctx); err != nil {
+		cancel()
+		tb.Fatalf("start apiserver: %v", err)
+	}
+	ts := httptest.NewServer(s.Handler())
+	tb.Cleanup(func() {
+		ts.CloseClientConnections()
+		ts.Close()
+		cancel()
+	})
+	cfg := &rest.Config{Host: ts.URL, QPS: -1}
+	return &Server{URL: ts.URL, Config: cfg, Client: kubernetes.NewForConfigOrDie(cfg), Etcd: etcd}
+}

@@ -1,0 +1,140 @@
+package apiserver
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	utilrand "k8s.io/apimachinery/pkg/util/rand"
+	"k8s.io/apimachinery/pkg/util/uuid"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/ownkube/ownkube/components/api"
+)
+
+// generateNameAttempts bounds the retries of a generated name that is taken.
+const generateNameAttempts = 5
+
+func (s *Server) serveCreate(ctx context.Context, w http.ResponseWriter, r *http.Request, req *request) {
+	if req.subresource == "binding" {
+		s.serveBinding(ctx, w, r, req)
+		return
+	}
+	mode, err := parseFieldValidation(r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	data, err := bodyJSON(w, r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	obj, err := decodeObject(data, req.resource, mode, func(msg string) { warn(w, msg) })
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	created, err := s.create(ctx, req.resource, req.namespace, obj, isDryRun(r))
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeObject(w, http.StatusCreated, created)
+}
+
+// create admits and stores a new object: the metadata the server owns,
+// the kind's defaults and validation, then a create that fails if the name
+// is taken.
+func (s *Server) create(ctx context.Context, r api.Resource, namespace string, obj runtime.Object, dryRun bool) (runtime.Object, error) {
+	m, err := meta.Accessor(obj)
+	if err != nil {
+		return nil, apierrors.NewBadRequest(err.Error())
+	}
+	if err := s.admitCreate(ctx, r, namespace, m, obj); err != nil {
+		return nil, err
+	}
+	generated := m.GetName() == "" && m.GetGenerateName() != ""
+	if generated {
+		m.SetName(m.GetGenerateName() + utilrand.String(5))
+	}
+	if errs := validateCreate(r, m, obj); len(errs) > 0 {
+		return nil, apierrors.NewInvalid(r.GVK().GroupKind(), m.GetName(), errs)
+	}
+	if dryRun {
+		return obj, nil
+	}
+	if err := s.allocate(ctx, r, obj); err != nil {
+		return nil, err
+	}
+	for attempt := 1; ; attempt++ {
+		created, err := s.store.Create(ctx, r, obj)
+		if generated && apierrors.IsAlreadyExists(err) && attempt < generateNameAttempts {
+			m.SetName(m.GetGenerateName() + utilrand.String(5))
+			continue
+		}
+		if err != nil {
+			s.releaseIP(ctx, obj)
+			return nil, err
+		}
+		s.gc.track(created)
+		return created, nil
+	}
+}
+
+// admitCreate sets what the server decides about a new object and checks
+// the request can create it where it asks to.
+func (s *Server) admitCreate(ctx context.Context, r api.Resource, namespace string, m metav1.Object, obj runtime.Object) error {
+	if m.GetResourceVersion() != "" {
+		return apierrors.NewBadRequest("resourceVersion should not be set on objects to be created")
+	}
+	if r.Namespaced {
+		if m.GetNamespace() == "" {
+			m.SetNamespace(namespace)
+		}
+		if m.GetNamespace() != namespace {
+			return apierrors.NewBadRequest(fmt.Sprintf("the namespace of the provided object (%s) does not match the namespace sent on the request (%s)",
+				m.GetNamespace(), namespace))
+		}
+		if err := s.checkNamespaceOpen(ctx, namespace); err != nil {
+			return err
+		}
+	} else {
+		m.SetNamespace("")
+	}
+	m.SetUID(uuid.NewUUID())
+	m.SetCreationTimestamp(metav1.Now())
+	m.SetGeneration(1)
+	m.SetDeletionTimestamp(nil)
+	m.SetDeletionGracePeriodSeconds(nil)
+	m.SetManagedFields(nil)
+	r.Strategy.Default(obj)
+	r.Strategy.PrepareForCreate(obj)
+	return nil
+}
+
+func validateCreate(r api.Resource, m metav1.Object, obj runtime.Object) field.ErrorList {
+	errs := api.ValidateObjectMeta(r, m)
+	return append(errs, r.Strategy.Validate(obj)...)
+}
+
+// checkNamespaceOpen refuses new objects in a namespace that does not exist
+// (404) or is being deleted (403), as kube-apiserver's NamespaceLifecycle
+// admission does.
+func (s *Server) checkNamespaceOpen(ctx context.Context, namespace string) error {
+	obj, err := s.store.Get(ctx, s.namespaceResource(), "", namespace)
+	if err != nil {
+		return err
+	}
+	if ns := obj.(*corev1.Namespace); ns.DeletionTimestamp != nil || ns.Status.Phase == corev1.NamespaceTerminating {
+		return apierrors.NewForbidden(schema.GroupResource{Resource: "namespaces"}, namespace,
+			fmt.Errorf("unable to create new content in namespace %s because it is being terminated", namespace))
+	}
+	return nil
+}

@@ -1,0 +1,145 @@
+package apiserver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/ownkube/ownkube/components/storage"
+)
+
+// Config configures a Server.
+type Config struct {
+	// Store is the etcd-backed store every resource lives in.
+	Store *storage.Store
+	// Address is where Run listens, host:port.
+	Address string
+	// CompactionInterval is how often etcd's history is compacted; 0 never.
+	// Each compaction keeps one interval of history, so a revision expires
+	// between one and two intervals after it was written.
+	CompactionInterval time.Duration
+	// ServiceCIDR is the range Services' cluster IPs come from.
+	ServiceCIDR string
+	// Logger receives the server's log lines; nil means slog's default.
+	Logger *slog.Logger
+}
+
+// Server serves the Kubernetes API from etcd.
+type Server struct {
+	cfg        Config
+	store      *storage.Store
+	log        *slog.Logger
+	handler    http.Handler
+	ready      atomic.Bool
+	namespaces *namespaceCleaner
+	gc         *collector
+}
+
+// New checks cfg and builds a server; Run starts it.
+func New(cfg Config) (*Server, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("apiserver: a Store is required")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	s := &Server{cfg: cfg, store: cfg.Store, log: cfg.Logger}
+	s.namespaces = newNamespaceCleaner(s)
+	s.gc = newCollector(s)
+	h, err := s.routes()
+	if err != nil {
+		return nil, err
+	}
+	s.handler = s.recoverPanics(h)
+	return s, nil
+}
+
+// Handler is the server's HTTP handler, for tests that serve it themselves.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Start bootstraps the store and starts the server's own loops, which end
+// with ctx. It returns once the server is ready to answer requests.
+func (s *Server) Start(ctx context.Context) error {
+	boot, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := s.bootstrap(boot); err != nil {
+		return err
+	}
+	go s.compactLoop(ctx)
+	go s.namespaces.run(ctx)
+	go s.gc.run(ctx)
+	s.ready.Store(true)
+	return nil
+}
+
+// Run starts the server, listens on cfg.Address and serves until ctx ends.
+func (s *Server) Run(ctx context.Context) error {
+	ln, err := net.Listen("tcp", s.cfg.Address)
+	if err != nil {
+		return fmt.Errorf("apiserver: listen on %s: %w", s.cfg.Address, err)
+	}
+	srv := &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second}
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("apiserver: serve: %w", err)
+		}
+		return nil
+	})
+	g.Go(func() error {
+		if err := s.startWhenEtcdAnswers(ctx); err != nil {
+			return err
+		}
+		s.log.Info("apiserver ready", "address", ln.Addr().String())
+		<-ctx.Done()
+		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return srv.Shutdown(shutdown)
+	})
+	return g.Wait()
+}
+
+// startWhenEtcdAnswers retries Start while etcd is still coming up, as it
+// is when both start together: /readyz answers 503 until then.
+func (s *Server) startWhenEtcdAnswers(ctx context.Context) error {
+	backoff := 100 * time.Millisecond
+	for {
+		err := s.Start(ctx)
+		if err == nil {
+			return nil
+		}
+		s.log.Warn("waiting for etcd", "err", err)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, 2*time.Second)
+	}
+}
+
+// recoverPanics answers a handler's panic with a 500 Status and a logged
+// stack, instead of a dropped connection: the panic is a bug to fix, but
+// one bad request must not take the server down.
+func (s *Server) recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				s.log.Error("handler panic", "method", r.Method, "path", r.URL.Path, "panic", p, "stack", string(debug.Stack()))
+				writeError(w, fmt.Errorf("internal error: %v", p))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}

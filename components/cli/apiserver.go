@@ -1,0 +1,54 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.uber.org/zap"
+
+	"github.com/ownkube/ownkube/components/apiserver"
+	"github.com/ownkube/ownkube/components/storage"
+)
+
+var _ = register(func() *cobra.Command {
+	var (
+		etcdServers, bindAddress, serviceCIDR string
+		port                                  int
+		compaction                            time.Duration
+	)
+	cmd := &cobra.Command{
+		Use:   "apiserver",
+		Short: "Run the API server: the Kubernetes REST API, stored in etcd",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			client, err := clientv3.New(clientv3.Config{
+				Endpoints:   strings.Split(etcdServers, ","),
+				DialTimeout: 5 * time.Second,
+				Logger:      zap.NewNop(),
+			})
+			if err != nil {
+				return fmt.Errorf("connect to etcd at %s: %w", etcdServers, err)
+			}
+			defer client.Close()
+			s, err := apiserver.New(apiserver.Config{
+				Store:              storage.New(client),
+				Address:            fmt.Sprintf("%s:%d", bindAddress, port),
+				CompactionInterval: compaction,
+				ServiceCIDR:        serviceCIDR,
+			})
+			if err != nil {
+				return err
+			}
+			return s.Run(cmd.Context())
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&etcdServers, "etcd-servers", "http://127.0.0.1:2379", "etcd endpoints, comma separated")
+	f.StringVar(&bindAddress, "bind-address", "127.0.0.1", "address to listen on (0.0.0.0 inside a container)")
+	f.IntVar(&port, "port", 6443, "port to serve the API on (plain HTTP)")
+	f.DurationVar(&compaction, "etcd-compaction-interval", 5*time.Minute, "how often etcd history is compacted; 0 never")
+	f.StringVar(&serviceCIDR, "service-cluster-ip-range", "10.96.0.0/16", "range Services' cluster IPs come from")
+	return cmd
+})
