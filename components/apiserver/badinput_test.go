@@ -48,7 +48,7 @@ const podJSON = `{"apiVersion":"v1","kind":"Pod","metadata":{"name":%q},"spec":{
 // right code and reason, and that etcd's revision did not move: nothing
 // was written, not even in part.
 func TestBadInputIsRefusedWithAStatusAndChangesNothing(t *testing.T) {
-	s := apiservertest.Start(t, apiservertest.Options{})
+	s := apiservertest.Start(t, apiservertest.Options{WithoutLoops: true})
 	setup := []call{
 		{method: "POST", path: "/api/v1/namespaces/default/pods", contentType: "application/json", body: fmt.Sprintf(podJSON, "existing")},
 	}

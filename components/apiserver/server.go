@@ -68,14 +68,24 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // Start bootstraps the store and starts the server's own loops, which end
 // with ctx. It returns once the server is ready to answer requests.
 func (s *Server) Start(ctx context.Context) error {
-	boot, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	if err := s.bootstrap(boot); err != nil {
+	if err := s.Bootstrap(ctx); err != nil {
 		return err
 	}
 	go s.compactLoop(ctx)
 	go s.namespaces.run(ctx)
 	go s.gc.run(ctx)
+	return nil
+}
+
+// Bootstrap creates what every cluster has from the start (the system
+// namespaces) and marks the server ready. Start calls it; a test that wants
+// the handlers without the background loops calls it alone.
+func (s *Server) Bootstrap(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := s.bootstrap(ctx); err != nil {
+		return err
+	}
 	s.ready.Store(true)
 	return nil
 }

@@ -30,6 +30,10 @@ type Server struct {
 type Options struct {
 	// CompactionInterval makes old revisions expire; 0 never.
 	CompactionInterval time.Duration
+	// WithoutLoops serves the API without the server's background loops
+	// (namespace cleanup, garbage collection, compaction), so that nothing
+	// but the test's own requests writes to etcd.
+	WithoutLoops bool
 }
 
 // Start starts etcd and the API server; both stop when tb ends.
@@ -46,7 +50,11 @@ func Start(tb testing.TB, opts Options) *Server {
 		tb.Fatalf("new apiserver: %v", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	if err := s.Start(ctx); err != nil {
+	start := s.Start
+	if opts.WithoutLoops {
+		start = s.Bootstrap
+	}
+	if err := start(ctx); err != nil {
 		cancel()
 		tb.Fatalf("start apiserver: %v", err)
 	}
