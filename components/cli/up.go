@@ -1,0 +1,38 @@
+package cli
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ownkube/ownkube/components/cluster"
+)
+
+var _ = register(func() *cobra.Command {
+	var cfg cluster.Config
+	cmd := &cobra.Command{
+		Use:   "up",
+		Short: "Bring up a cluster (etcd, apiserver) as Docker containers",
+		Long: "Bring up a cluster as Docker containers of the given image, on a Docker network of its own, " +
+			"and write its kubeconfig to ~/.ownkube/<name>/kubeconfig. Build the image first with `ownkube images`.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg.Progress = cmd.OutOrStdout()
+			c, err := cluster.Up(cmd.Context(), cfg)
+			if err != nil {
+				return err
+			}
+			if c.KubeconfigPath != "" {
+				fmt.Fprintf(cmd.OutOrStdout(), "Set kubectl context with:\nexport KUBECONFIG=%s\n", c.KubeconfigPath)
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&cfg.Name, "name", cluster.DefaultName, "name of the cluster")
+	f.StringVar(&cfg.Image, "image", cluster.DefaultImage, "local image the components run (built by `ownkube images`)")
+	f.IntVar(&cfg.APIServerPort, "port", 0, "port on 127.0.0.1 for the API server (0: any free port)")
+	f.DurationVar(&cfg.EtcdCompactionInterval, "etcd-compaction-interval", cluster.DefaultEtcdCompactionInterval,
+		"how often the API server compacts etcd's history")
+	return cmd
+})

@@ -1,0 +1,381 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"os"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/containerd/errdefs"
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/client"
+
+	"github.com/ownkube/ownkube/components/kubeconfig"
+)
+
+// Config describes the cluster Up brings up. The zero value of each field
+// means its default.
+type Config struct {
+	// Name names the cluster, its containers (<Name>-etcd …), its network
+	// (ownkube-<Name>) and its directory ~/.ownkube/<Name>. Default "ownkube".
+	Name string
+	// Image is the local image every component runs. Default "ownkube:solutions".
+	Image string
+	// APIServerPort is the port on 127.0.0.1 the API server is published
+	// on; 0 picks a free one.
+	APIServerPort int
+	// EtcdCompactionInterval is how often the API server compacts etcd's
+	// history. Default 5m.
+	EtcdCompactionInterval time.Duration
+	// Components are the control-plane components to start, all at once.
+	// Default etcd and apiserver.
+	Components []string
+	// StartupTimeout bounds how long each component may take to answer
+	// ready. Default 60s.
+	StartupTimeout time.Duration
+	// Progress receives a line per step; nil discards them.
+	Progress io.Writer
+}
+
+// Defaults of Config.
+const (
+	DefaultName                   = "ownkube"
+	DefaultImage                  = "ownkube:solutions"
+	DefaultEtcdCompactionInterval = 5 * time.Minute
+	DefaultStartupTimeout         = 60 * time.Second
+)
+
+var validName = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
+
+func (cfg Config) withDefaults() (Config, error) {
+	if cfg.Name == "" {
+		cfg.Name = DefaultName
+	}
+	if err := validateName(cfg.Name); err != nil {
+		return cfg, err
+	}
+	if cfg.Image == "" {
+		cfg.Image = DefaultImage
+	}
+	if cfg.EtcdCompactionInterval == 0 {
+		cfg.EtcdCompactionInterval = DefaultEtcdCompactionInterval
+	}
+	if len(cfg.Components) == 0 {
+		cfg.Components = []string{Etcd, APIServer}
+	}
+	for _, c := range cfg.Components {
+		if _, err := lookupComponent(c); err != nil {
+			return cfg, err
+		}
+	}
+	if cfg.StartupTimeout == 0 {
+		cfg.StartupTimeout = DefaultStartupTimeout
+	}
+	if cfg.APIServerPort < 0 || cfg.APIServerPort > 65535 {
+		return cfg, fmt.Errorf("port %d is not a TCP port; choose one in 1-65535 or leave it out", cfg.APIServerPort)
+	}
+	if cfg.Progress == nil {
+		cfg.Progress = io.Discard
+	}
+	return cfg, nil
+}
+
+func validateName(name string) error {
+	if len(name) > 40 || !validName.MatchString(name) {
+		return fmt.Errorf("cluster name %q is not valid: use at most 40 lower-case letters, digits and '-', starting and ending with a letter or digit", name)
+	}
+	return nil
+}
+
+// Cluster is a running cluster: where to reach it from the host. It travels
+// as JSON between the e2e suite's processes.
+type Cluster struct {
+	Name string `json:"name"`
+	// APIServerURL is http://127.0.0.1:<port>; empty if no API server runs.
+	APIServerURL string `json:"apiServerURL,omitempty"`
+	// EtcdURL is http://127.0.0.1:<port>, etcd's client port published for
+	// tests and benchmarks that read etcd directly.
+	EtcdURL string `json:"etcdURL,omitempty"`
+	// Network is the Docker network the cluster's containers share.
+	Network string `json:"network"`
+	// Subnet is Network's subnet; Docker assigns container addresses from its
+	// lower half.
+	Subnet string `json:"subnet"`
+	// ServiceCIDR is the upper half of Subnet, left for Service IPs.
+	ServiceCIDR string `json:"serviceCIDR"`
+	// KubeconfigPath is ~/.ownkube/<Name>/kubeconfig; empty if no API
+	// server runs.
+	KubeconfigPath string `json:"kubeconfigPath,omitempty"`
+}
+
+// ErrNotFound is returned (wrapped) by Get when no cluster has the name.
+var ErrNotFound = errors.New("no such cluster")
+
+// Up brings up the cluster cfg describes and returns it once every component
+// answers ready. If the cluster is already up it says so and returns it. On
+// failure it first removes everything it created.
+func Up(ctx context.Context, cfg Config) (*Cluster, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	setTestcontainersEnv()
+	docker, err := Docker(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer docker.Close()
+
+	existing, err := get(ctx, docker, cfg.Name)
+	switch {
+	case err == nil:
+		fmt.Fprintf(cfg.Progress, "cluster %q is already up\n", cfg.Name)
+		return existing, nil
+	case !errors.Is(err, ErrNotFound) && !errors.Is(err, errUnhealthy):
+		return nil, err
+	}
+
+	p := newProgress(cfg.Progress)
+	header := sync.OnceFunc(func() { fmt.Fprintf(cfg.Progress, "Creating cluster %q ...\n", cfg.Name) })
+	if errors.Is(err, errUnhealthy) {
+		header()
+		// Leftovers of an `up` that was killed, or of a cluster whose
+		// containers stopped: its state is gone with its etcd, so start over.
+		if err := p.step("Removing the leftovers of cluster "+strconv.Quote(cfg.Name), func() error {
+			return removeOwned(ctx, docker, cfg.Name)
+		}); err != nil {
+			return nil, err
+		}
+	}
+	if err := preflight(ctx, docker, cfg); err != nil {
+		return nil, err
+	}
+	header()
+
+	c, err := up(ctx, docker, cfg, p)
+	if err != nil {
+		// Clean up even if ctx was cancelled (Ctrl-C): leave nothing behind.
+		cleanupCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+		defer cancel()
+		if cerr := removeOwned(cleanupCtx, docker, cfg.Name); cerr != nil {
+			err = fmt.Errorf("%w\n(and removing what was created failed: %v)", err, cerr)
+		}
+		removeKubeconfig(cfg.Name)
+		return nil, err
+	}
+	return c, nil
+}
+
+// preflight fails with one sentence on anything that would make Up fail
+// half-way: a name or port taken by something else, a missing image.
+func preflight(ctx context.Context, docker *client.Client, cfg Config) error {
+	if err := checkNames(ctx, docker, cfg); err != nil {
+		return err
+	}
+	if _, err := docker.ImageInspect(ctx, cfg.Image); err != nil {
+		if errdefs.IsNotFound(err) {
+			return fmt.Errorf("image %s does not exist and cannot be pulled; build it with `ownkube images`", cfg.Image)
+		}
+		return fmt.Errorf("inspect image %s: %w", cfg.Image, err)
+	}
+	if cfg.APIServerPort != 0 && slices.Contains(cfg.Components, APIServer) {
+		l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(cfg.APIServerPort)))
+		if err != nil {
+			return portInUse(cfg.APIServerPort)
+		}
+		l.Close()
+	}
+	return nil
+}
+
+func portInUse(port int) error {
+	return fmt.Errorf("port %d on 127.0.0.1 is in use; choose another --port or leave it out", port)
+}
+
+// up creates the network, starts the components together and writes the
+// kubeconfig.
+func up(ctx context.Context, docker *client.Client, cfg Config, p *progress) (*Cluster, error) {
+	c := &Cluster{Name: cfg.Name, Network: networkName(cfg.Name)}
+	var plan addressPlan
+	if err := p.step("Creating network "+c.Network, func() error {
+		var err error
+		plan, err = createNetwork(ctx, docker, cfg.Name)
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	c.Subnet, c.ServiceCIDR = plan.Subnet.String(), plan.ServiceCIDR.String()
+
+	urls, err := startAll(ctx, docker, cfg, plan, p)
+	if err != nil {
+		return nil, err
+	}
+	c.EtcdURL, c.APIServerURL = urls[Etcd], urls[APIServer]
+
+	if c.APIServerURL != "" {
+		if err := p.step("Writing kubeconfig", func() error {
+			path, err := kubeconfig.Path(cfg.Name)
+			if err != nil {
+				return err
+			}
+			c.KubeconfigPath = path
+			return kubeconfig.Write(path, kubeconfig.New(cfg.Name, c.APIServerURL))
+		}); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+// Get returns the running cluster called name, read back from Docker. It
+// fails with ErrNotFound if Docker holds nothing of that cluster, and with
+// another error if the cluster is incomplete or some component has stopped.
+func Get(ctx context.Context, name string) (*Cluster, error) {
+	if err := validateName(name); err != nil {
+		return nil, err
+	}
+	setTestcontainersEnv()
+	docker, err := Docker(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer docker.Close()
+	return get(ctx, docker, name)
+}
+
+var errUnhealthy = errors.New("not healthy")
+
+func get(ctx context.Context, docker *client.Client, name string) (*Cluster, error) {
+	o, err := listOwned(ctx, docker, name)
+	if err != nil {
+		return nil, err
+	}
+	if o.empty() {
+		return nil, fmt.Errorf("cluster %q: %w", name, ErrNotFound)
+	}
+	c := &Cluster{Name: name}
+	for _, n := range o.networks {
+		if n.Name != networkName(name) {
+			continue
+		}
+		c.Network = n.Name
+		c.ServiceCIDR = n.Labels[labelServiceCIDR]
+		if len(n.IPAM.Config) > 0 {
+			c.Subnet = n.IPAM.Config[0].Subnet
+		}
+	}
+	if c.Network == "" {
+		return nil, fmt.Errorf("cluster %q is %w: its network %s is missing", name, errUnhealthy, networkName(name))
+	}
+	var controlPlaneFound bool
+	for _, ctr := range o.containers {
+		comp, err := lookupComponent(ctr.Labels[LabelComponent])
+		if err != nil {
+			continue // a node or a pod, started by a component
+		}
+		controlPlaneFound = true
+		if ctr.State != container.StateRunning {
+			return nil, fmt.Errorf("cluster %q is %w: container %s is %s", name, errUnhealthy, displayName(ctr), ctr.State)
+		}
+		url := publishedURL(ctr, comp.Port)
+		switch comp.Name {
+		case Etcd:
+			c.EtcdURL = url
+		case APIServer:
+			c.APIServerURL = url
+		}
+	}
+	if !controlPlaneFound {
+		return nil, fmt.Errorf("cluster %q is %w: it has no control-plane container", name, errUnhealthy)
+	}
+	if c.APIServerURL != "" {
+		if c.KubeconfigPath, err = kubeconfig.Path(name); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+// publishedURL is the http URL on 127.0.0.1 where ctr's port is published.
+func publishedURL(ctr container.Summary, port int) string {
+	for _, p := range ctr.Ports {
+		if int(p.PrivatePort) == port && p.PublicPort != 0 && p.Type == "tcp" {
+			if ip, err := netip.ParseAddr(p.IP); err == nil && ip.Is6() {
+				continue
+			}
+			return fmt.Sprintf("http://127.0.0.1:%d", p.PublicPort)
+		}
+	}
+	return ""
+}
+
+// Down removes everything labelled with cluster name — containers (also
+// those components started: nodes, pods), then networks and volumes — and
+// its directory ~/.ownkube/<name>. A cluster that does not exist is not an
+// error.
+func Down(ctx context.Context, name string, progress io.Writer) error {
+	if err := validateName(name); err != nil {
+		return err
+	}
+	if progress == nil {
+		progress = io.Discard
+	}
+	docker, err := Docker(ctx)
+	if err != nil {
+		return err
+	}
+	defer docker.Close()
+
+	o, err := listOwned(ctx, docker, name)
+	if err != nil {
+		return err
+	}
+	if o.empty() {
+		removeKubeconfig(name)
+		fmt.Fprintf(progress, "no cluster named %q; nothing to remove\n", name)
+		return nil
+	}
+	fmt.Fprintf(progress, "Deleting cluster %q ...\n", name)
+	p := newProgress(progress)
+	return p.step(removalTitle(o), func() error {
+		if err := removeOwned(ctx, docker, name); err != nil {
+			return err
+		}
+		dir, err := kubeconfig.Dir(name)
+		if err != nil {
+			return err
+		}
+		return os.RemoveAll(dir)
+	})
+}
+
+func removalTitle(o owned) string {
+	parts := []string{plural(len(o.containers), "container")}
+	parts = append(parts, plural(len(o.networks), "network"))
+	if len(o.volumes) > 0 {
+		parts = append(parts, plural(len(o.volumes), "volume"))
+	}
+	return "Removing " + strings.Join(parts, ", ") + " and the kubeconfig"
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
+}
+
+func removeKubeconfig(name string) {
+	if dir, err := kubeconfig.Dir(name); err == nil {
+		_ = os.RemoveAll(dir)
+	}
+}

@@ -1,0 +1,67 @@
+package cluster
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/network"
+)
+
+func TestConfigDefaults(t *testing.T) {
+	cfg, err := Config{}.withDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Name != "ownkube" || cfg.Image != "ownkube:solutions" || cfg.EtcdCompactionInterval != 5*time.Minute ||
+		strings.Join(cfg.Components, ",") != "etcd,apiserver" || cfg.StartupTimeout != time.Minute || cfg.Progress == nil {
+		t.Errorf("defaults = %+v", cfg)
+	}
+	for _, bad := range []Config{
+		{Name: "Upper"}, {Name: "-dash"}, {Name: "under_score"}, {Name: strings.Repeat("a", 41)},
+		{Components: []string{"scheduler-that-does-not-exist"}}, {APIServerPort: 70000},
+	} {
+		if _, err := bad.withDefaults(); err == nil {
+			t.Errorf("%+v: want an error", bad)
+		}
+	}
+}
+
+func TestComponentArgs(t *testing.T) {
+	cfg, _ := Config{EtcdCompactionInterval: 2 * time.Second}.withDefaults()
+	api, _ := lookupComponent(APIServer)
+	got := strings.Join(api.Args(cfg, planFor(100)), " ")
+	want := "apiserver --etcd-servers http://etcd:2379 --bind-address 0.0.0.0 --port 6443 " +
+		"--service-cluster-ip-range 10.100.128.0/17 --etcd-compaction-interval 2s"
+	if got != want {
+		t.Errorf("apiserver args:\n got %s\nwant %s", got, want)
+	}
+	etcd, _ := lookupComponent(Etcd)
+	if args := strings.Join(etcd.Args(cfg, planFor(100)), " "); !strings.HasPrefix(args, "etcd --name etcd --data-dir /var/lib/etcd ") {
+		t.Errorf("etcd args: %s", args)
+	}
+	if api.hostPort(Config{APIServerPort: 6443}) != "6443" || api.hostPort(Config{}) != "" || etcd.hostPort(Config{APIServerPort: 6443}) != "" {
+		t.Error("only the API server takes the fixed port")
+	}
+}
+
+func TestPublishedURL(t *testing.T) {
+	c := container.Summary{Ports: []container.Port{
+		{IP: "::1", PrivatePort: 6443, PublicPort: 40000, Type: "tcp"},
+		{IP: "127.0.0.1", PrivatePort: 6443, PublicPort: 40001, Type: "tcp"},
+	}}
+	if got := publishedURL(c, 6443); got != "http://127.0.0.1:40001" {
+		t.Errorf("publishedURL = %q", got)
+	}
+	if got := publishedURL(c, 2379); got != "" {
+		t.Errorf("unpublished port: %q", got)
+	}
+}
+
+func TestRemovalTitle(t *testing.T) {
+	o := owned{containers: make([]container.Summary, 2), networks: make([]network.Summary, 1)}
+	if got := removalTitle(o); got != "Removing 2 containers, 1 network and the kubeconfig" {
+		t.Errorf("title = %q", got)
+	}
+}

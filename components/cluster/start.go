@@ -1,0 +1,182 @@
+package cluster
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/client"
+	"github.com/docker/docker/pkg/stdcopy"
+	"github.com/docker/go-connections/nat"
+	"github.com/testcontainers/testcontainers-go"
+	"github.com/testcontainers/testcontainers-go/wait"
+)
+
+// startAll starts cfg's components at once and returns the URL each is
+// published at. The first failure cancels the others.
+func startAll(ctx context.Context, docker *client.Client, cfg Config, plan addressPlan, p *progress) (map[string]string, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		urls     = map[string]string{}
+		firstErr error
+	)
+	for _, name := range cfg.Components {
+		comp, err := lookupComponent(name)
+		if err != nil {
+			return nil, err
+		}
+		wg.Go(func() {
+			title := "Starting " + comp.Name
+			start := time.Now()
+			url, err := startComponent(ctx, docker, cfg, plan, comp)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				urls[comp.Name] = url
+				p.done(title, time.Since(start))
+			case firstErr == nil:
+				firstErr = err
+				p.fail(title)
+				cancel()
+			}
+		})
+	}
+	wg.Wait()
+	return urls, firstErr
+}
+
+// startComponent starts comp's container on the cluster network, published
+// on 127.0.0.1, and waits until it answers ready over HTTP (a scratch image
+// has no shell to exec a check in).
+func startComponent(ctx context.Context, docker *client.Client, cfg Config, plan addressPlan, comp component) (string, error) {
+	port := nat.Port(fmt.Sprintf("%d/tcp", comp.Port))
+	netName := networkName(cfg.Name)
+	req := testcontainers.GenericContainerRequest{
+		ContainerRequest: testcontainers.ContainerRequest{
+			Image:          cfg.Image,
+			Name:           containerName(cfg.Name, comp.Name),
+			Cmd:            comp.Args(cfg, plan),
+			Labels:         Labels(cfg.Name, comp.Name),
+			Networks:       []string{netName},
+			NetworkAliases: map[string][]string{netName: {comp.Name}},
+			ExposedPorts:   []string{string(port)},
+			Tmpfs:          comp.Tmpfs,
+			HostConfigModifier: func(hc *container.HostConfig) {
+				hc.NetworkMode = container.NetworkMode(netName)
+				hc.PortBindings = nat.PortMap{port: {{HostIP: "127.0.0.1", HostPort: comp.hostPort(cfg)}}}
+			},
+			WaitingFor: wait.ForHTTP(comp.Ready).WithPort(port).WithStartupTimeout(cfg.StartupTimeout),
+		},
+		Started: true,
+		Logger:  log.New(io.Discard, "", 0),
+	}
+	// On failure testcontainers may return the container beside the error;
+	// Up removes it with everything else labelled with the cluster.
+	ctr, err := testcontainers.GenericContainer(ctx, req)
+	if err != nil {
+		return "", startError(ctx, docker, cfg, comp, err)
+	}
+	mapped, err := ctr.MappedPort(ctx, port)
+	if err != nil {
+		return "", fmt.Errorf("start %s: published port: %w", comp.Name, err)
+	}
+	return "http://127.0.0.1:" + mapped.Port(), nil
+}
+
+// startError says why comp did not start, in words a user can act on, with
+// the last lines the container logged.
+func startError(ctx context.Context, docker *client.Client, cfg Config, comp component, err error) error {
+	msg := err.Error()
+	if cfg.APIServerPort != 0 && comp.Name == APIServer &&
+		(strings.Contains(msg, "address already in use") || strings.Contains(msg, "port is already allocated")) {
+		return portInUse(cfg.APIServerPort)
+	}
+	reason := rootCause(err).Error()
+	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
+		reason = fmt.Sprintf("not ready within %s (GET %s on port %d did not answer 200)", cfg.StartupTimeout, comp.Ready, comp.Port)
+	}
+	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+		reason = "interrupted"
+	}
+	logs := lastLogLines(docker, containerName(cfg.Name, comp.Name), 20)
+	if logs == "" {
+		return fmt.Errorf("start %s: %s", comp.Name, reason)
+	}
+	return fmt.Errorf("start %s: %s; its last log lines:\n%s", comp.Name, reason, logs)
+}
+
+// rootCause is the innermost of err's chain: testcontainers wraps the reason
+// in several layers of "create container: start container: …".
+func rootCause(err error) error {
+	for {
+		inner := errors.Unwrap(err)
+		if inner == nil {
+			return err
+		}
+		err = inner
+	}
+}
+
+// lastLogLines returns the last n lines name logged, indented, or "".
+func lastLogLines(docker *client.Client, name string, n int) string {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	rc, err := docker.ContainerLogs(ctx, name, container.LogsOptions{
+		ShowStdout: true, ShowStderr: true, Tail: fmt.Sprint(n),
+	})
+	if err != nil {
+		return ""
+	}
+	defer rc.Close()
+	var buf bytes.Buffer
+	if _, err := stdcopy.StdCopy(&buf, &buf, rc); err != nil && buf.Len() == 0 {
+		return ""
+	}
+	text := strings.TrimRight(buf.String(), "\n")
+	if text == "" {
+		return ""
+	}
+	return "    " + strings.ReplaceAll(text, "\n", "\n    ")
+}
+
+// progress prints one line per step, kind-style: " ✓ Starting etcd (0.6s)".
+type progress struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func newProgress(w io.Writer) *progress { return &progress{w: w} }
+
+// step runs fn and reports it under title.
+func (p *progress) step(title string, fn func() error) error {
+	start := time.Now()
+	if err := fn(); err != nil {
+		p.fail(title)
+		return err
+	}
+	p.done(title, time.Since(start))
+	return nil
+}
+
+func (p *progress) done(title string, took time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	fmt.Fprintf(p.w, " ✓ %s (%.1fs)\n", title, took.Seconds())
+}
+
+func (p *progress) fail(title string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	fmt.Fprintf(p.w, " ✗ %s\n", title)
+}

@@ -1,0 +1,85 @@
+package images
+
+import (
+	"archive/tar"
+	"bytes"
+	"io"
+	"strings"
+	"testing"
+)
+
+func TestWriteContext(t *testing.T) {
+	dockerfile := []byte("FROM scratch\n")
+	binary := "\x7fELF binary"
+	var buf bytes.Buffer
+	if err := writeContext(&buf, dockerfile, "ownkube", strings.NewReader(binary), int64(len(binary))); err != nil {
+		t.Fatal(err)
+	}
+
+	type entry struct {
+		typ  byte
+		mode int64
+		body string
+	}
+	want := map[string]entry{
+		"Dockerfile":  {tar.TypeReg, 0o644, "FROM scratch\n"},
+		"ownkube":     {tar.TypeReg, 0o755, binary},
+		"rootfs/":     {tar.TypeDir, 0o755, ""},
+		"rootfs/tmp/": {tar.TypeDir, 0o1777, ""},
+	}
+	tr := tar.NewReader(&buf)
+	seen := 0
+	for {
+		hdr, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(tr)
+		w, ok := want[hdr.Name]
+		if !ok {
+			t.Errorf("unexpected entry %q", hdr.Name)
+			continue
+		}
+		seen++
+		if hdr.Typeflag != w.typ || hdr.Mode != w.mode || string(body) != w.body {
+			t.Errorf("%s: type %q mode %o body %q; want type %q mode %o body %q",
+				hdr.Name, hdr.Typeflag, hdr.Mode, body, w.typ, w.mode, w.body)
+		}
+	}
+	if seen != len(want) {
+		t.Errorf("saw %d entries, want %d", seen, len(want))
+	}
+}
+
+func TestWriteContextShortBinary(t *testing.T) {
+	err := writeContext(io.Discard, nil, "ownkube", strings.NewReader("abc"), 10)
+	if err == nil {
+		t.Fatal("want an error for a binary shorter than its declared size")
+	}
+}
+
+func TestTags(t *testing.T) {
+	for _, tc := range []struct {
+		img       image
+		impl, tag string
+		tags      []string
+		outputDir string
+	}{
+		{table[0], Solutions, "ownkube:solutions", []string{"-tags", "solutions"}, "_output/images/ownkube-solutions"},
+		{table[0], Exercises, "ownkube:exercises", nil, "_output/images/ownkube-exercises"},
+		{image{Name: "pause", Repository: "ownkube-pause", Package: "./components/images/pause"}, Solutions, "ownkube-pause:latest", nil, "_output/images/pause"},
+	} {
+		if got := tc.img.tag(tc.impl); got != tc.tag {
+			t.Errorf("%s/%s: tag %q, want %q", tc.img.Name, tc.impl, got, tc.tag)
+		}
+		if got := tc.img.buildTags(tc.impl); strings.Join(got, " ") != strings.Join(tc.tags, " ") {
+			t.Errorf("%s/%s: build tags %q, want %q", tc.img.Name, tc.impl, got, tc.tags)
+		}
+		if got := tc.img.outputDir(tc.impl); got != tc.outputDir {
+			t.Errorf("%s/%s: output dir %q, want %q", tc.img.Name, tc.impl, got, tc.outputDir)
+		}
+	}
+}

@@ -1,0 +1,30 @@
+// Package framework is the e2e suite's harness: it brings one cluster up for
+// a whole suite, hands each spec a client and a namespace of its own, and
+// attaches what a failing spec needs for diagnosis to its report.
+//
+// A suite under e2e/<area>/ calls SetUpSuite once, at the top level:
+//
+//	func TestArea(t *testing.T) {
+//		RegisterFailHandler(Fail)
+//		RunSpecs(t, "Area")
+//	}
+//
+//	var _ = framework.SetUpSuite()
+//
+// Before the specs, parallel process 1 builds the images from this checkout
+// (components/images) and starts a cluster named e2e-<random> with the very
+// launcher `ownkube up` uses (components/cluster); every process then
+// connects to it. After the specs, process 1 brings the cluster down and fails
+// the suite if Docker still holds anything labelled with it.
+//
+// In a spec, Client, DynamicClient and RESTConfig talk to the API server the
+// way any Kubernetes client does; NewNamespace gives the spec a namespace
+// that is deleted after it. When a spec fails, the objects and events of its
+// namespaces and the logs of every container of the cluster are attached to
+// its report. Docker is for the few specs that inject faults.
+//
+// Environment:
+//
+//	OWNKUBE_E2E_IMPL        solutions or exercises; default: the suite's own build tag
+//	OWNKUBE_E2E_COMPACTION  the API server's etcd compaction interval; default 2s
+package framework

@@ -1,0 +1,213 @@
+package framework
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/network"
+	"github.com/docker/docker/api/types/volume"
+	"github.com/docker/docker/client"
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+
+	"github.com/ownkube/ownkube/components/cluster"
+	"github.com/ownkube/ownkube/components/images"
+	"github.com/ownkube/ownkube/components/kubeconfig"
+)
+
+// Timeouts of the suite's setup and teardown.
+const (
+	// bringUpTimeout covers building the images, which on a cold Go build
+	// cache takes minutes, and starting the cluster.
+	bringUpTimeout  = 10 * time.Minute
+	tearDownTimeout = 2 * time.Minute
+	// dumpTimeout bounds what a failing spec spends collecting diagnostics.
+	dumpTimeout = time.Minute
+)
+
+// The state every process shares once SynchronizedBeforeSuite has run.
+var (
+	theCluster    *cluster.Cluster
+	restConfig    *rest.Config
+	clientset     kubernetes.Interface
+	dynamicClient dynamic.Interface
+	docker        *client.Client
+
+	// clusterName is set on process 1 before Up, so teardown can remove a
+	// cluster whose bring-up failed half-way.
+	clusterName string
+)
+
+// SetUpSuite registers the suite-level nodes: bring-up before the specs,
+// teardown after them, and the dump of the cluster's container logs when a
+// spec fails. Call it once per suite, at the top level; it returns true so it
+// can be called as `var _ = framework.SetUpSuite()`.
+func SetUpSuite() bool {
+	SynchronizedBeforeSuite(bringUp, connect, NodeTimeout(bringUpTimeout))
+	SynchronizedAfterSuite(func() {}, tearDown, NodeTimeout(tearDownTimeout))
+	return true
+}
+
+// bringUp runs on process 1: build the images once, start the cluster, and
+// pass it to every process.
+func bringUp(ctx SpecContext) []byte {
+	impl := envOr("OWNKUBE_E2E_IMPL", defaultImpl)
+	compaction, err := time.ParseDuration(envOr("OWNKUBE_E2E_COMPACTION", "2s"))
+	Expect(err).NotTo(HaveOccurred(), "OWNKUBE_E2E_COMPACTION must be a Go duration such as 2s")
+
+	By("building the images of implementation " + impl)
+	Expect(images.Build(ctx, images.Options{Impl: impl, Progress: GinkgoWriter})).To(Succeed())
+
+	image, err := images.Tag("ownkube", impl)
+	Expect(err).NotTo(HaveOccurred())
+	clusterName = "e2e-" + randomSuffix()
+	By("bringing up cluster " + clusterName)
+	c, err := cluster.Up(ctx, cluster.Config{
+		Name:                   clusterName,
+		Image:                  image,
+		EtcdCompactionInterval: compaction,
+		Progress:               GinkgoWriter,
+	})
+	Expect(err).NotTo(HaveOccurred(), "bring up cluster %s", clusterName)
+
+	data, err := json.Marshal(c)
+	Expect(err).NotTo(HaveOccurred())
+	return data
+}
+
+// connect runs on every process: make the clients of the cluster, and have a
+// failing spec carry the logs of the cluster's containers.
+func connect(ctx SpecContext, data []byte) {
+	theCluster = &cluster.Cluster{}
+	Expect(json.Unmarshal(data, theCluster)).To(Succeed())
+
+	var err error
+	docker, err = cluster.Docker(ctx)
+	Expect(err).NotTo(HaveOccurred())
+	DeferOnFailure(func(ctx SpecContext) { attachContainerLogs(ctx, theCluster.Name) }, NodeTimeout(dumpTimeout))
+
+	if theCluster.KubeconfigPath == "" {
+		return // no API server in this topology
+	}
+	restConfig, err = kubeconfig.RESTConfig(theCluster.KubeconfigPath)
+	Expect(err).NotTo(HaveOccurred())
+	// The suite's own requests should not wait on client-side rate limits.
+	restConfig.QPS, restConfig.Burst = 200, 400
+	clientset, err = kubernetes.NewForConfig(restConfig)
+	Expect(err).NotTo(HaveOccurred())
+	dynamicClient, err = dynamic.NewForConfig(restConfig)
+	Expect(err).NotTo(HaveOccurred())
+}
+
+// tearDown runs on process 1 after every process has finished: remove the
+// cluster, then make sure Docker holds nothing labelled with it.
+func tearDown(ctx SpecContext) {
+	if clusterName == "" {
+		return
+	}
+	By("bringing down cluster " + clusterName)
+	Expect(cluster.Down(ctx, clusterName, GinkgoWriter)).To(Succeed())
+
+	By("checking that nothing of cluster " + clusterName + " remains")
+	d, err := cluster.Docker(ctx)
+	Expect(err).NotTo(HaveOccurred())
+	defer d.Close()
+	Expect(leftovers(ctx, d, clusterName)).To(BeEmpty(),
+		"Docker still holds these, labelled %s=%s, after the cluster was brought down", cluster.LabelCluster, clusterName)
+}
+
+// leftovers names every container, network and volume labelled with cluster.
+func leftovers(ctx context.Context, d *client.Client, name string) ([]string, error) {
+	f := cluster.ClusterFilter(name)
+	var left []string
+	cs, err := d.ContainerList(ctx, container.ListOptions{All: true, Filters: f})
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range cs {
+		left = append(left, fmt.Sprintf("container %s (%s)", c.Names, c.State))
+	}
+	ns, err := d.NetworkList(ctx, network.ListOptions{Filters: f})
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range ns {
+		left = append(left, "network "+n.Name)
+	}
+	vs, err := d.VolumeList(ctx, volume.ListOptions{Filters: f})
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range vs.Volumes {
+		left = append(left, "volume "+v.Name)
+	}
+	return left, nil
+}
+
+// Cluster is the cluster the suite runs against.
+func Cluster() *cluster.Cluster {
+	mustBeUp()
+	c := *theCluster
+	return &c
+}
+
+// RESTConfig is the client configuration of the cluster's API server; change
+// a copy (rest.CopyConfig), not it.
+func RESTConfig() *rest.Config {
+	mustHaveAPIServer()
+	return restConfig
+}
+
+// Client is a clientset of the cluster's API server.
+func Client() kubernetes.Interface {
+	mustHaveAPIServer()
+	return clientset
+}
+
+// DynamicClient is a dynamic client of the cluster's API server.
+func DynamicClient() dynamic.Interface {
+	mustHaveAPIServer()
+	return dynamicClient
+}
+
+// Docker is the Docker client, for the few specs that inject faults (stop a
+// node, kill a container). Touch only containers labelled with the cluster.
+func Docker() *client.Client {
+	mustBeUp()
+	return docker
+}
+
+func mustBeUp() {
+	if theCluster == nil {
+		Fail("the cluster is not up: call framework.SetUpSuite() at the top level of the suite")
+	}
+}
+
+func mustHaveAPIServer() {
+	mustBeUp()
+	if restConfig == nil {
+		Fail(fmt.Sprintf("cluster %s runs no API server", theCluster.Name))
+	}
+}
+
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+func randomSuffix() string {
+	b := make([]byte, 3)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
