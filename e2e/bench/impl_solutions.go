@@ -1,0 +1,7 @@
+//go:build solutions
+
+package main
+
+// defaultImpl is the implementation benchmarked: the one this program was
+// built with (-tags solutions).
+const defaultImpl = "solutions"
