@@ -4,6 +4,9 @@ import (
 	"archive/tar"
 	"bytes"
 	"io"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -70,7 +73,8 @@ func TestTags(t *testing.T) {
 	}{
 		{table[0], Solutions, "ownkube:solutions", []string{"-tags", "solutions"}, "_output/images/ownkube-solutions"},
 		{table[0], Exercises, "ownkube:exercises", nil, "_output/images/ownkube-exercises"},
-		{image{Name: "pause", Repository: "ownkube-pause", Package: "./components/images/pause"}, Solutions, "ownkube-pause:latest", nil, "_output/images/pause"},
+		{mustLookup(t, "pause"), Solutions, "ownkube/pause:latest", nil, "_output/images/pause"},
+		{mustLookup(t, "echo"), Exercises, "ownkube/echo:latest", nil, "_output/images/echo"},
 	} {
 		if got := tc.img.tag(tc.impl); got != tc.tag {
 			t.Errorf("%s/%s: tag %q, want %q", tc.img.Name, tc.impl, got, tc.tag)
@@ -80,6 +84,46 @@ func TestTags(t *testing.T) {
 		}
 		if got := tc.img.outputDir(tc.impl); got != tc.outputDir {
 			t.Errorf("%s/%s: output dir %q, want %q", tc.img.Name, tc.impl, got, tc.outputDir)
+		}
+	}
+}
+
+func mustLookup(t *testing.T, name string) image {
+	t.Helper()
+	img, err := lookup(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
+}
+
+// syntaxDirective matches a `# syntax=` parser directive line.
+var syntaxDirective = regexp.MustCompile(`(?im)^#\s*syntax\s*=`)
+
+// TestTableFolders checks that every image has the folder Build reads: a
+// Dockerfile that copies the binary by the image's name and carries no
+// `# syntax=` line, and for a workload its main package beside it.
+func TestTableFolders(t *testing.T) {
+	for _, img := range table {
+		dockerfile, err := os.ReadFile(filepath.Join(img.Name, "Dockerfile"))
+		if err != nil {
+			t.Errorf("image %s: %v", img.Name, err)
+			continue
+		}
+		if !strings.Contains(string(dockerfile), "\nCOPY "+img.Name+" ") {
+			t.Errorf("image %s: Dockerfile does not COPY the binary %q", img.Name, img.Name)
+		}
+		if syntaxDirective.Match(dockerfile) {
+			t.Errorf("image %s: Dockerfile has a # syntax= line, which makes the engine pull", img.Name)
+		}
+		if img.PerImpl {
+			continue
+		}
+		if img.Package != "./components/images/"+img.Name {
+			t.Errorf("image %s: package %s, want ./components/images/%s", img.Name, img.Package, img.Name)
+		}
+		if _, err := os.Stat(filepath.Join(img.Name, "main.go")); err != nil {
+			t.Errorf("image %s: %v", img.Name, err)
 		}
 	}
 }

@@ -51,6 +51,11 @@ type image struct {
 
 var table = []image{
 	{Name: "ownkube", Repository: "ownkube", Package: "./components/cmd/ownkube", PerImpl: true},
+	// The workload images: standard library only, a few MB each.
+	{Name: "pause", Repository: "ownkube/pause", Package: "./components/images/pause"},
+	{Name: "echo", Repository: "ownkube/echo", Package: "./components/images/echo"},
+	{Name: "crasher", Repository: "ownkube/crasher", Package: "./components/images/crasher"},
+	{Name: "probe", Repository: "ownkube/probe", Package: "./components/images/probe"},
 }
 
 // Names lists the images Build knows, in table order.

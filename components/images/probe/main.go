@@ -1,0 +1,230 @@
+// Command probe makes one request from inside the cluster network and says
+// by its exit code whether it got the answer expected. The e2e suite runs it
+// as a one-shot container on the cluster's network (or in a pod's network
+// namespace) to check pod-to-pod and Service traffic the host may not route.
+//
+//	probe http <url> [-expect 200] [-retries N] [-interval 500ms] [-timeout 2s]
+//	probe tcp <host:port> [-retries N] [-interval 500ms] [-timeout 2s]
+//
+// http GETs the URL and prints the response body to stdout exactly as
+// received (the last attempt's, even when its status is not the one
+// expected); tcp prints "connected to <address>". Each retries up to N times,
+// -interval apart, until it succeeds. Exit codes: 0 success, 1 failure (the
+// reason on stderr, one line per failed attempt), 2 bad usage.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+)
+
+const usage = `usage:
+  probe http <url> [-expect 200] [-retries N] [-interval 500ms] [-timeout 2s]
+  probe tcp <host:port> [-retries N] [-interval 500ms] [-timeout 2s]
+`
+
+// maxBody bounds the body probe reads and prints.
+const maxBody = 16 << 20
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run probes as args say and returns the exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	req, err := parseArgs(args)
+	if errors.Is(err, flag.ErrHelp) {
+		io.WriteString(stdout, usage)
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "probe: %v\n%s", err, usage)
+		return 2
+	}
+	out, err := retry(ctx, req, stderr, req.attempt())
+	io.WriteString(stdout, out)
+	if err != nil {
+		fmt.Fprintf(stderr, "probe: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// request is one probe to make.
+type request struct {
+	kind     string // "http" or "tcp"
+	target   string // a URL for http, host:port for tcp
+	expect   int    // the HTTP status that counts as success
+	retries  int
+	interval time.Duration
+	timeout  time.Duration // per attempt
+}
+
+// parseArgs reads `<kind> <target> [flags]`; flags may come before or after
+// the target.
+func parseArgs(args []string) (request, error) {
+	if len(args) == 0 {
+		return request{}, errors.New("no command: want http or tcp")
+	}
+	req := request{kind: args[0], expect: http.StatusOK}
+	fs := flag.NewFlagSet("probe "+req.kind, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.IntVar(&req.retries, "retries", 0, "retries after a failed attempt")
+	fs.DurationVar(&req.interval, "interval", 500*time.Millisecond, "wait between attempts")
+	fs.DurationVar(&req.timeout, "timeout", 2*time.Second, "time limit of one attempt")
+	switch req.kind {
+	case "http":
+		fs.IntVar(&req.expect, "expect", http.StatusOK, "the status that counts as success")
+	case "tcp":
+	case "-h", "-help", "--help", "help":
+		return request{}, flag.ErrHelp
+	default:
+		return request{}, fmt.Errorf("unknown command %q: want http or tcp", req.kind)
+	}
+	targets, err := parseInterleaved(fs, args[1:])
+	if err != nil {
+		return request{}, err
+	}
+	if len(targets) != 1 {
+		return request{}, fmt.Errorf("probe %s: want one target, got %d: %q", req.kind, len(targets), targets)
+	}
+	req.target = targets[0]
+	return req, req.validate()
+}
+
+// parseInterleaved parses flags anywhere in args and returns the other
+// arguments, which the flag package alone would stop at.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, fmt.Errorf("%s: %w", fs.Name(), err)
+		}
+		if fs.NArg() == 0 {
+			return positional, nil
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
+func (r request) validate() error {
+	switch {
+	case r.retries < 0:
+		return fmt.Errorf("-retries %d: want 0 or more", r.retries)
+	case r.interval < 0:
+		return fmt.Errorf("-interval %s: want 0 or more", r.interval)
+	case r.timeout <= 0:
+		return fmt.Errorf("-timeout %s: want more than 0", r.timeout)
+	case r.expect < 100 || r.expect > 599:
+		return fmt.Errorf("-expect %d: not an HTTP status", r.expect)
+	}
+	if r.kind == "tcp" {
+		if _, _, err := net.SplitHostPort(r.target); err != nil {
+			return fmt.Errorf("probe tcp %q: want host:port: %w", r.target, err)
+		}
+		return nil
+	}
+	u, err := url.Parse(r.target)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("probe http %q: want a URL such as http://web:8080/", r.target)
+	}
+	return nil
+}
+
+// attempt makes one try and returns what to print and why it failed.
+type attempt func(ctx context.Context) (string, error)
+
+func (r request) attempt() attempt {
+	if r.kind == "tcp" {
+		return r.dialTCP
+	}
+	return r.getHTTP(newClient(r.timeout))
+}
+
+// newClient is an HTTP client that goes straight to its target (no proxy
+// from the environment) on a fresh connection each time.
+func newClient(timeout time.Duration) *http.Client {
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.Proxy = nil
+	transport.DisableKeepAlives = true
+	return &http.Client{Transport: transport, Timeout: timeout}
+}
+
+func (r request) getHTTP(client *http.Client) attempt {
+	return func(ctx context.Context) (string, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.target, nil)
+		if err != nil {
+			return "", fmt.Errorf("GET %s: %w", r.target, err)
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			return "", err // a *url.Error, which names the method and URL
+		}
+		defer resp.Body.Close()
+		body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+		if err != nil {
+			return string(body), fmt.Errorf("GET %s: read body: %w", r.target, err)
+		}
+		if resp.StatusCode != r.expect {
+			return string(body), fmt.Errorf("GET %s: status %d, want %d", r.target, resp.StatusCode, r.expect)
+		}
+		return string(body), nil
+	}
+}
+
+func (r request) dialTCP(ctx context.Context) (string, error) {
+	d := net.Dialer{Timeout: r.timeout}
+	conn, err := d.DialContext(ctx, "tcp", r.target)
+	if err != nil {
+		return "", err // a *net.OpError, which names the address
+	}
+	defer conn.Close()
+	return fmt.Sprintf("connected to %s\n", conn.RemoteAddr()), nil
+}
+
+// retry runs try until it succeeds, at most 1+req.retries times, and returns
+// the last attempt's output and error. Failed attempts before the last are
+// reported on stderr.
+func retry(ctx context.Context, req request, stderr io.Writer, try attempt) (string, error) {
+	attempts := req.retries + 1
+	for i := 1; ; i++ {
+		out, err := try(ctx)
+		switch {
+		case err == nil:
+			return out, nil
+		case i == attempts && attempts > 1:
+			return out, fmt.Errorf("%w (gave up after %d attempts)", err, attempts)
+		case i == attempts:
+			return out, err
+		}
+		fmt.Fprintf(stderr, "probe: attempt %d of %d: %v; retrying in %s\n", i, attempts, err, req.interval)
+		if !sleep(ctx, req.interval) {
+			return out, fmt.Errorf("%w (stopped after %d of %d attempts: %w)", err, i, attempts, ctx.Err())
+		}
+	}
+}
+
+// sleep waits for d and reports whether it did before ctx ended.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
