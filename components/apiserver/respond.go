@@ -36,7 +36,7 @@ func writeObject(w http.ResponseWriter, code int, obj runtime.Object) {
 // and answered 500, never dropped.
 func writeError(w http.ResponseWriter, err error) {
 	status := statusOf(err)
-	if status.Code >= 500 && status.Code != http.StatusNotImplemented {
+	if status.Code >= 500 && status.Code != http.StatusNotImplemented && status.Code != http.StatusGatewayTimeout {
 		slog.Error("request failed", "code", status.Code, "err", err)
 	}
 	writeObject(w, int(status.Code), status)

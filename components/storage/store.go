@@ -235,6 +235,8 @@ func (s *Store) apiError(r api.Resource, name string, err error) error {
 		return apierrors.NewResourceExpired("too old resource version: " + err.Error())
 	case exercise.IsNotImplemented(err):
 		return NotImplemented(err)
+	case errors.Is(err, context.Canceled):
+		return apierrors.NewTimeoutError("the request was canceled before etcd answered", 0)
 	case errors.Is(err, context.DeadlineExceeded):
 		return apierrors.NewTimeoutError(fmt.Sprintf("etcd did not answer in time: %v", err), 1)
 	}

@@ -1,0 +1,167 @@
+package kubelet_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/ownkube/ownkube/components/apiserver/apiservertest"
+	"github.com/ownkube/ownkube/components/kubelet"
+	"github.com/ownkube/ownkube/components/kubelet/podstate"
+)
+
+// startKubelet runs a kubelet for node n1 against an in-process API
+// server, over a fake runtime.
+func startKubelet(t *testing.T) (kubernetes.Interface, *fakeRuntime) {
+	t.Helper()
+	s := apiservertest.Start(t, apiservertest.Options{})
+	rt := newFakeRuntime()
+	k, err := kubelet.New(kubelet.Config{Client: s.Client, NodeName: "n1", Runtime: rt, NodeIP: "10.1.0.1",
+		Policy:     podstate.Policy{BackoffBase: 100 * time.Millisecond, BackoffCap: 400 * time.Millisecond},
+		LogAddress: "127.0.0.1:0", HeartbeatInterval: 200 * time.Millisecond, ResyncInterval: 500 * time.Millisecond,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- k.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+	})
+	return s.Client, rt
+}
+
+func boundPod(name string, restart corev1.RestartPolicy) *corev1.Pod {
+	return &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "default"},
+		Spec: corev1.PodSpec{NodeName: "n1", RestartPolicy: restart, Containers: []corev1.Container{{Name: "app", Image: "ownkube/echo",
+			Env: []corev1.EnvVar{{Name: "POD_NAME", ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.name"}}},
+				{Name: "NODE_NAME", ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: "spec.nodeName"}}}}}}}}
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited 10s for: %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func getPod(t *testing.T, c kubernetes.Interface, name string) *corev1.Pod {
+	pod, err := c.CoreV1().Pods("default").Get(context.Background(), name, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pod
+}
+
+func TestTheNodeRegistersReadyAndRenewsItsLease(t *testing.T) {
+	c, _ := startKubelet(t)
+	ctx := context.Background()
+	waitFor(t, "node n1 Ready", func() bool {
+		node, err := c.CoreV1().Nodes().Get(ctx, "n1", metav1.GetOptions{})
+		return err == nil && len(node.Status.Conditions) > 0 && node.Status.Conditions[0].Status == corev1.ConditionTrue &&
+			node.Status.Allocatable.Cpu().String() == "2" && node.Labels[corev1.LabelHostname] == "n1"
+	})
+	var first time.Time
+	waitFor(t, "the lease renewed twice", func() bool {
+		lease, err := c.CoordinationV1().Leases(corev1.NamespaceNodeLease).Get(ctx, "n1", metav1.GetOptions{})
+		if err != nil || lease.Spec.RenewTime == nil {
+			return false
+		}
+		if first.IsZero() {
+			first = lease.Spec.RenewTime.Time
+		}
+		return lease.Spec.RenewTime.Time.After(first)
+	})
+}
+
+func TestABoundPodRunsAndReportsItsStatus(t *testing.T) {
+	c, rt := startKubelet(t)
+	_, err := c.CoreV1().Pods("default").Create(context.Background(), boundPod("web", corev1.RestartPolicyAlways), metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "pod web Running and Ready", func() bool {
+		pod := getPod(t, c, "web")
+		return pod.Status.Phase == corev1.PodRunning && pod.Status.PodIP != "" && pod.Status.HostIP == "10.1.0.1" &&
+			len(pod.Status.ContainerStatuses) == 1 && pod.Status.ContainerStatuses[0].Ready
+	})
+	env := rt.envOf("web")
+	if env["POD_NAME"] != "web" || env["NODE_NAME"] != "n1" {
+		t.Fatalf("downward API env: %v", env)
+	}
+}
+
+func TestACrashingContainerRestartsWithAGrowingCount(t *testing.T) {
+	c, rt := startKubelet(t)
+	_, err := c.CoreV1().Pods("default").Create(context.Background(), boundPod("crash", corev1.RestartPolicyAlways), metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for want := int32(1); want <= 2; want++ {
+		waitFor(t, "a running attempt", func() bool { return len(rt.running("crash", "app")) == 1 })
+		rt.exit(rt.running("crash", "app")[0], 1)
+		waitFor(t, "the restart count to grow", func() bool {
+			pod := getPod(t, c, "crash")
+			return len(pod.Status.ContainerStatuses) == 1 && pod.Status.ContainerStatuses[0].RestartCount == want &&
+				pod.Status.ContainerStatuses[0].State.Running != nil
+		})
+	}
+}
+
+func TestNeverRestartEndsFailedWithTheExitCode(t *testing.T) {
+	c, rt := startKubelet(t)
+	_, err := c.CoreV1().Pods("default").Create(context.Background(), boundPod("once", corev1.RestartPolicyNever), metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "a running container", func() bool { return len(rt.running("once", "app")) == 1 })
+	rt.exit(rt.running("once", "app")[0], 3)
+	waitFor(t, "phase Failed with exit code 3", func() bool {
+		pod := getPod(t, c, "once")
+		cs := pod.Status.ContainerStatuses
+		return pod.Status.Phase == corev1.PodFailed && len(cs) == 1 && cs[0].State.Terminated != nil && cs[0].State.Terminated.ExitCode == 3
+	})
+}
+
+func TestAMissingImageWaitsWithErrImageNeverPull(t *testing.T) {
+	c, rt := startKubelet(t)
+	rt.missing["ownkube/echo"] = true
+	_, err := c.CoreV1().Pods("default").Create(context.Background(), boundPod("noimage", corev1.RestartPolicyAlways), metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "ErrImageNeverPull", func() bool {
+		cs := getPod(t, c, "noimage").Status.ContainerStatuses
+		return len(cs) == 1 && cs[0].State.Waiting != nil && cs[0].State.Waiting.Reason == "ErrImageNeverPull"
+	})
+}
+
+func TestADeletedPodIsStoppedThenRemovedFromTheAPI(t *testing.T) {
+	c, rt := startKubelet(t)
+	ctx := context.Background()
+	_, err := c.CoreV1().Pods("default").Create(ctx, boundPod("bye", corev1.RestartPolicyAlways), metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "Running", func() bool { return getPod(t, c, "bye").Status.Phase == corev1.PodRunning })
+	if err := c.CoreV1().Pods("default").Delete(ctx, "bye", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the pod gone from the API and the node", func() bool {
+		_, err := c.CoreV1().Pods("default").Get(ctx, "bye", metav1.GetOptions{})
+		return apierrors.IsNotFound(err) && rt.count() == 0
+	})
+}

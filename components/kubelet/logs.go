@@ -1,0 +1,91 @@
+package kubelet
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// serveLogs serves GET /containerLogs/<namespace>/<pod>/<container>, the
+// path the API server proxies pods/log to (kubectl logs), with the query
+// parameters follow, tailLines, timestamps and previous.
+func (k *Kubelet) serveLogs(ctx context.Context) (*http.Server, error) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /containerLogs/{namespace}/{pod}/{container}", k.handleLogs)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok")) })
+	ln, err := net.Listen("tcp", k.cfg.LogAddress)
+	if err != nil {
+		return nil, fmt.Errorf("kubelet: serve logs on %s: %w", k.cfg.LogAddress, err)
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, BaseContext: func(net.Listener) context.Context { return ctx }}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			k.log.Error("log server stopped", "err", err)
+		}
+	}()
+	return srv, nil
+}
+
+func (k *Kubelet) handleLogs(w http.ResponseWriter, r *http.Request) {
+	key := r.PathValue("namespace") + "/" + r.PathValue("pod")
+	pod := k.source.Pod(key)
+	if pod == nil {
+		http.Error(w, fmt.Sprintf("pod %s is not on node %s", key, k.cfg.NodeName), http.StatusNotFound)
+		return
+	}
+	observed, err := k.observe(r.Context(), pod)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	name, q := r.PathValue("container"), r.URL.Query()
+	c := observed.Latest(name)
+	if q.Get("previous") == "true" && c != nil {
+		c = previousAttempt(observed.Containers, name, c.RestartCount)
+	}
+	if c == nil {
+		http.Error(w, fmt.Sprintf("container %q in pod %s has not run yet (or that attempt is gone)", name, key), http.StatusBadRequest)
+		return
+	}
+	tail, _ := strconv.ParseInt(q.Get("tailLines"), 10, 64)
+	opts := LogOptions{Follow: q.Get("follow") == "true", TailLines: tail, Timestamps: q.Get("timestamps") == "true"}
+	w.Header().Set("Content-Type", "text/plain")
+	if err := k.runtime.Logs(r.Context(), c.ID, opts, flushWriter{w}); err != nil && r.Context().Err() == nil {
+		k.log.Warn("container logs", "pod", key, "container", name, "err", err)
+	}
+}
+
+// flushWriter flushes after every write, so followed logs arrive at once.
+type flushWriter struct{ w http.ResponseWriter }
+
+func (f flushWriter) Write(p []byte) (int, error) {
+	n, err := f.w.Write(p)
+	_ = http.NewResponseController(f.w).Flush()
+	return n, err
+}
+
+func logPort(addr string) int {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return 10250
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil {
+		return 10250
+	}
+	return n
+}
+
+func kernelVersion() string {
+	data, err := os.ReadFile("/proc/sys/kernel/osrelease")
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(data))
+}
