@@ -58,6 +58,10 @@ func (s *Server) serveResource(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) serveGet(ctx context.Context, w http.ResponseWriter, r *http.Request, req *request) {
+	if req.subresource == "log" {
+		s.serveLog(w, r, req)
+		return
+	}
 	obj, err := s.store.Get(ctx, req.resource, req.namespace, req.name)
 	if err != nil {
 		writeError(w, err)

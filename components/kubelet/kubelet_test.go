@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net"
 	"testing"
 	"time"
 
@@ -23,9 +24,9 @@ func startKubelet(t *testing.T) (kubernetes.Interface, *fakeRuntime) {
 	t.Helper()
 	s := apiservertest.Start(t, apiservertest.Options{})
 	rt := newFakeRuntime()
-	k, err := kubelet.New(kubelet.Config{Client: s.Client, NodeName: "n1", Runtime: rt, NodeIP: "10.1.0.1",
+	k, err := kubelet.New(kubelet.Config{Client: s.Client, NodeName: "n1", Runtime: rt, NodeIP: "127.0.0.1",
 		Policy:     podstate.Policy{BackoffBase: 100 * time.Millisecond, BackoffCap: 400 * time.Millisecond},
-		LogAddress: "127.0.0.1:0", HeartbeatInterval: 200 * time.Millisecond, ResyncInterval: 500 * time.Millisecond,
+		LogAddress: freeAddress(t), HeartbeatInterval: 200 * time.Millisecond, ResyncInterval: 500 * time.Millisecond,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
@@ -95,7 +96,7 @@ func TestABoundPodRunsAndReportsItsStatus(t *testing.T) {
 	}
 	waitFor(t, "pod web Running and Ready", func() bool {
 		pod := getPod(t, c, "web")
-		return pod.Status.Phase == corev1.PodRunning && pod.Status.PodIP != "" && pod.Status.HostIP == "10.1.0.1" &&
+		return pod.Status.Phase == corev1.PodRunning && pod.Status.PodIP != "" && pod.Status.HostIP == "127.0.0.1" &&
 			len(pod.Status.ContainerStatuses) == 1 && pod.Status.ContainerStatuses[0].Ready
 	})
 	env := rt.envOf("web")
@@ -164,4 +165,35 @@ func TestADeletedPodIsStoppedThenRemovedFromTheAPI(t *testing.T) {
 		_, err := c.CoreV1().Pods("default").Get(ctx, "bye", metav1.GetOptions{})
 		return apierrors.IsNotFound(err) && rt.count() == 0
 	})
+}
+
+func TestContainerLogsAreServedThroughTheAPIServer(t *testing.T) {
+	c, rt := startKubelet(t)
+	ctx := context.Background()
+	_, err := c.CoreV1().Pods("default").Create(ctx, boundPod("talk", corev1.RestartPolicyAlways), metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "a running container", func() bool { return len(rt.running("talk", "app")) == 1 })
+	waitFor(t, "the status to know it", func() bool { return getPod(t, c, "talk").Status.Phase == corev1.PodRunning })
+	out, err := c.CoreV1().Pods("default").GetLogs("talk", &corev1.PodLogOptions{}).DoRaw(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "log of " + rt.running("talk", "app")[0] + "\n"; string(out) != want {
+		t.Fatalf("logs %q, want %q", out, want)
+	}
+	_, err = c.CoreV1().Pods("default").GetLogs("talk", &corev1.PodLogOptions{Container: "nope"}).DoRaw(ctx)
+	if !apierrors.IsBadRequest(err) {
+		t.Fatalf("logs of a container the pod lacks: %v, want BadRequest", err)
+	}
+}
+
+func freeAddress(t *testing.T) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
 }
