@@ -123,7 +123,7 @@ func (k *Kubelet) Run(ctx context.Context) error {
 	defer k.queue.ShutDown()
 	k.events.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: k.cfg.Client.CoreV1().Events("")})
 	defer k.events.Shutdown()
-	if err := k.register(ctx); err != nil {
+	if err := k.registerWhenAPIAnswers(ctx); err != nil {
 		return err
 	}
 	logs, err := k.serveLogs(ctx)
@@ -143,6 +143,25 @@ func (k *Kubelet) Run(ctx context.Context) error {
 	<-ctx.Done()
 	k.probes.stopAll()
 	return nil
+}
+
+// registerWhenAPIAnswers retries registration while the API server is
+// still coming up, as it is when a cluster's containers start together.
+func (k *Kubelet) registerWhenAPIAnswers(ctx context.Context) error {
+	backoff := 200 * time.Millisecond
+	for {
+		err := k.register(ctx)
+		if err == nil {
+			return nil
+		}
+		k.log.Info("waiting for the API server", "err", err)
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("kubelet: never registered: %w", err)
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, 2*time.Second)
+	}
 }
 
 func (k *Kubelet) work(ctx context.Context) {

@@ -65,7 +65,7 @@ func TestPlan(t *testing.T) {
 			podstate.Probes{}, []podstate.Action{podstate.StartContainer{Name: "a", RestartCount: 1}}},
 		{"a restart waits for its back-off", pod(corev1.RestartPolicyAlways, "a"),
 			podstate.Pod{Sandboxes: running(), Containers: []podstate.Container{exited("a", 1, 2, t0.Add(-time.Second))}},
-			podstate.Probes{}, []podstate.Action{podstate.WaitUntil{At: t0.Add(3 * time.Second), Reason: "back-off restarting a"}}},
+			podstate.Probes{}, []podstate.Action{podstate.WaitUntil{At: t0.Add(time.Second), Reason: "back-off restarting a"}}},
 		{"OnFailure does not restart a success, and the finished pod loses its sandbox", pod(corev1.RestartPolicyOnFailure, "a"),
 			podstate.Pod{Sandboxes: running(), Containers: []podstate.Container{exited("a", 0, 0, t0.Add(-time.Minute))}},
 			podstate.Probes{}, []podstate.Action{podstate.KillSandbox{ID: "sb"}}},
@@ -105,8 +105,8 @@ func TestPlan(t *testing.T) {
 	}
 }
 
-func TestRestartDelayDoublesUpToItsCap(t *testing.T) {
-	for restarts, want := range []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 8 * time.Second} {
+func TestRestartDelayIsNoneFirstThenDoublesUpToItsCap(t *testing.T) {
+	for restarts, want := range []time.Duration{0, time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 8 * time.Second} {
 		got, err := kubelet.RestartDelay(restarts, policy)
 		if err != nil || got != want {
 			t.Errorf("after %d restarts: %v, %v; want %v", restarts, got, err, want)

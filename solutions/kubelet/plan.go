@@ -91,11 +91,16 @@ func ShouldRestart(restartPolicy corev1.RestartPolicy, c *podstate.Container) bo
 }
 
 // RestartDelay is how long to wait after attempt restartCount of a
-// container ended before starting the next: the back-off base, doubled for
-// each restart already made, never more than the cap.
+// container ended before starting the next, as the kubelet of Kubernetes
+// does: the first attempt (0) is restarted at once; after that the wait is
+// the back-off base, doubled for each further restart, never more than the
+// cap (Kubernetes: 10s, 20s, 40s, … up to 5m: CrashLoopBackOff).
 func RestartDelay(restartCount int, policy podstate.Policy) (time.Duration, error) {
+	if restartCount == 0 {
+		return 0, nil
+	}
 	delay := policy.BackoffBase
-	for i := 0; i < restartCount && delay < policy.BackoffCap; i++ {
+	for i := 1; i < restartCount && delay < policy.BackoffCap; i++ {
 		delay *= 2
 	}
 	return min(delay, policy.BackoffCap), nil

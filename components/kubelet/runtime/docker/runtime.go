@@ -21,7 +21,7 @@ import (
 // Labels on every container the runtime creates, besides cluster.LabelCluster
 // and cluster.LabelComponent (= ComponentPod).
 const (
-	LabelNode         = "ownkube.io/node"
+	LabelNode         = cluster.LabelNode
 	LabelNamespace    = "ownkube.io/namespace"
 	LabelPod          = "ownkube.io/pod"
 	LabelPodUID       = "ownkube.io/pod-uid"

@@ -1,0 +1,154 @@
+package cli
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/ownkube/ownkube/components/kubelet"
+	"github.com/ownkube/ownkube/components/kubelet/podstate"
+	"github.com/ownkube/ownkube/components/kubelet/runtime/docker"
+)
+
+// kubeletFlags are the kubelet's command-line settings.
+type kubeletFlags struct {
+	kubeconfig, master, nodeName, clusterName, network, nodeIP, logAddress string
+	cpu, memory, labels                                                    string
+	pods                                                                   int
+	backoffBase, backoffCap, heartbeat                                     time.Duration
+	verbose                                                                bool
+}
+
+var _ = register(func() *cobra.Command {
+	fl := &kubeletFlags{}
+	cmd := &cobra.Command{
+		Use:   "kubelet (--kubeconfig PATH | --master URL) --cluster NAME",
+		Short: "Run a node's kubelet: run the pods bound to the node as Docker containers",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			k, err := fl.build()
+			if err != nil {
+				return err
+			}
+			return k.Run(cmd.Context())
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&fl.kubeconfig, "kubeconfig", "", "kubeconfig of the cluster")
+	f.StringVar(&fl.master, "master", "", "URL of the API server (overrides the kubeconfig's), e.g. http://apiserver:6443")
+	f.StringVar(&fl.nodeName, "node-name", "", "name of this node (default: the hostname)")
+	f.StringVar(&fl.clusterName, "cluster", "", "name of the cluster: every container started carries it as a label (required)")
+	f.StringVar(&fl.network, "network", "", "Docker network pods join (default: ownkube-<cluster>)")
+	f.StringVar(&fl.nodeIP, "node-ip", "", "the node's InternalIP (default: its first IPv4 address)")
+	f.StringVar(&fl.logAddress, "log-address", ":10250", "address to serve container logs and /healthz on")
+	f.StringVar(&fl.cpu, "cpu", "2", "cpu the node offers to pods")
+	f.StringVar(&fl.memory, "memory", "4Gi", "memory the node offers to pods")
+	f.IntVar(&fl.pods, "pods", 110, "how many pods the node takes")
+	f.StringVar(&fl.labels, "node-labels", "", "extra node labels, k=v,k2=v2")
+	f.DurationVar(&fl.backoffBase, "backoff-base", 10*time.Second, "wait before a crashed container's first restart; doubles each time")
+	f.DurationVar(&fl.backoffCap, "backoff-cap", 5*time.Minute, "longest wait between restarts")
+	f.DurationVar(&fl.heartbeat, "heartbeat-interval", 5*time.Second, "how often the node's Lease is renewed")
+	f.BoolVarP(&fl.verbose, "verbose", "v", false, "log every action (debug level)")
+	return cmd
+})
+
+func (fl *kubeletFlags) build() (*kubelet.Kubelet, error) {
+	if fl.clusterName == "" {
+		return nil, fmt.Errorf("kubelet: give --cluster: the kubelet only touches containers labelled with its cluster")
+	}
+	client, err := componentClient("kubelet", fl.master, fl.kubeconfig)
+	if err != nil {
+		return nil, err
+	}
+	if fl.nodeName == "" {
+		if fl.nodeName, err = os.Hostname(); err != nil {
+			return nil, fmt.Errorf("kubelet: give --node-name: %w", err)
+		}
+	}
+	if fl.network == "" {
+		fl.network = "ownkube-" + fl.clusterName
+	}
+	capacity, err := parseCapacity(fl.cpu, fl.memory, fl.pods)
+	if err != nil {
+		return nil, err
+	}
+	labels, err := parseLabels(fl.labels)
+	if err != nil {
+		return nil, err
+	}
+	rt, err := docker.New(docker.Config{Cluster: fl.clusterName, Node: fl.nodeName, Network: fl.network, DNSSearch: dnsSearch})
+	if err != nil {
+		return nil, err
+	}
+	return kubelet.New(kubelet.Config{
+		Client: client, NodeName: fl.nodeName, Runtime: rt, NodeIP: fl.nodeIP, Capacity: capacity, Labels: labels,
+		Policy:            podstate.Policy{BackoffBase: fl.backoffBase, BackoffCap: fl.backoffCap},
+		HeartbeatInterval: fl.heartbeat, LogAddress: fl.logAddress, Logger: logger(fl.verbose),
+	})
+}
+
+// dnsSearch lets a pod reach Services by their short names, as in Kubernetes.
+func dnsSearch(namespace string) []string {
+	return []string{namespace + ".svc.cluster.local", "svc.cluster.local"}
+}
+
+func parseCapacity(cpu, memory string, pods int) (corev1.ResourceList, error) {
+	c, err := resource.ParseQuantity(cpu)
+	if err != nil {
+		return nil, fmt.Errorf("kubelet: --cpu %q: %w", cpu, err)
+	}
+	m, err := resource.ParseQuantity(memory)
+	if err != nil {
+		return nil, fmt.Errorf("kubelet: --memory %q: %w", memory, err)
+	}
+	return corev1.ResourceList{corev1.ResourceCPU: c, corev1.ResourceMemory: m,
+		corev1.ResourcePods: *resource.NewQuantity(int64(pods), resource.DecimalSI)}, nil
+}
+
+func parseLabels(s string) (map[string]string, error) {
+	labels := map[string]string{}
+	for _, kv := range strings.Split(s, ",") {
+		if kv == "" {
+			continue
+		}
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			return nil, fmt.Errorf("--node-labels: %q is not key=value", kv)
+		}
+		labels[k] = v
+	}
+	return labels, nil
+}
+
+// componentClient connects a cluster component to the API server, with no
+// client-side rate limit: the component bounds its own work.
+func componentClient(component, master, kubeconfig string) (kubernetes.Interface, error) {
+	if kubeconfig == "" && master == "" {
+		return nil, fmt.Errorf("%s: give --kubeconfig or --master", component)
+	}
+	cfg, err := clientcmd.BuildConfigFromFlags(master, kubeconfig)
+	if err != nil {
+		return nil, fmt.Errorf("%s: load client config: %w", component, err)
+	}
+	cfg.QPS, cfg.Burst = -1, 0
+	client, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", component, err)
+	}
+	return client, nil
+}
+
+func logger(verbose bool) *slog.Logger {
+	level := slog.LevelInfo
+	if verbose {
+		level = slog.LevelDebug
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+}
