@@ -148,3 +148,15 @@ func truncate(b []byte) string {
 	}
 	return string(bytes.TrimSpace(b))
 }
+
+// TestAnyBodyUnderTheLimitCanBeStored guards the gap between the API
+// server's body limit and etcd's own request limit: a body the server
+// accepts must not fail in etcd with a 500.
+func TestAnyBodyUnderTheLimitCanBeStored(t *testing.T) {
+	s := apiservertest.Start(t, apiservertest.Options{WithoutLoops: true})
+	body := fmt.Sprintf(`{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"big"},"data":{"a":%q}}`, strings.Repeat("x", 2900<<10))
+	resp, data := call{"POST", "/api/v1/namespaces/default/configmaps", "application/json", "", body}.do(t, s.URL)
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("a 2.9 MiB ConfigMap: %d %s", resp.StatusCode, truncate(data))
+	}
+}

@@ -12,7 +12,9 @@ import (
 	"time"
 
 	"golang.org/x/sync/errgroup"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
+	"github.com/ownkube/ownkube/components/kit/exercise"
 	"github.com/ownkube/ownkube/components/storage"
 )
 
@@ -105,14 +107,18 @@ func (s *Server) Run(ctx context.Context) error {
 		return nil
 	})
 	g.Go(func() error {
+		// However this ends, the listener must close, or Serve never returns.
+		defer func() {
+			shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_ = srv.Shutdown(shutdown)
+		}()
 		if err := s.startWhenEtcdAnswers(ctx); err != nil {
 			return err
 		}
 		s.log.Info("apiserver ready", "address", ln.Addr().String())
 		<-ctx.Done()
-		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		return srv.Shutdown(shutdown)
+		return nil
 	})
 	return g.Wait()
 }
@@ -125,6 +131,10 @@ func (s *Server) startWhenEtcdAnswers(ctx context.Context) error {
 		err := s.Start(ctx)
 		if err == nil {
 			return nil
+		}
+		if exercise.IsNotImplemented(err) || apierrors.ReasonForError(err) == storage.ReasonNotImplemented {
+			// No waiting will help: the store core is a stub.
+			return fmt.Errorf("apiserver: cannot start: %w", err)
 		}
 		s.log.Warn("waiting for etcd", "err", err)
 		select {

@@ -27,6 +27,8 @@ var _ = register(func() *cobra.Command {
 				Endpoints:   strings.Split(etcdServers, ","),
 				DialTimeout: 5 * time.Second,
 				Logger:      zap.NewNop(),
+				// Room for the largest body the server accepts (3 MiB) once encoded.
+				MaxCallSendMsgSize: 8 << 20,
 			})
 			if err != nil {
 				return fmt.Errorf("connect to etcd at %s: %w", etcdServers, err)

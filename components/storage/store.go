@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 
+	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -235,6 +237,8 @@ func (s *Store) apiError(r api.Resource, name string, err error) error {
 		return apierrors.NewResourceExpired("too old resource version: " + err.Error())
 	case exercise.IsNotImplemented(err):
 		return NotImplemented(err)
+	case errors.Is(err, rpctypes.ErrRequestTooLarge), strings.Contains(err.Error(), "larger than max"):
+		return apierrors.NewRequestEntityTooLargeError(fmt.Sprintf("the object is too large for etcd to store: %v", err))
 	case errors.Is(err, context.Canceled):
 		return apierrors.NewTimeoutError("the request was canceled before etcd answered", 0)
 	case errors.Is(err, context.DeadlineExceeded):
@@ -243,12 +247,15 @@ func (s *Store) apiError(r api.Resource, name string, err error) error {
 	return apierrors.NewInternalError(err)
 }
 
+// ReasonNotImplemented is the reason of the 501 Status of a stub.
+const ReasonNotImplemented metav1.StatusReason = "NotImplemented"
+
 // NotImplemented is the 501 Status of a stub a learner has yet to write.
 func NotImplemented(err error) *apierrors.StatusError {
 	return &apierrors.StatusError{ErrStatus: metav1.Status{
 		Status:  metav1.StatusFailure,
 		Code:    501,
-		Reason:  "NotImplemented",
+		Reason:  ReasonNotImplemented,
 		Message: err.Error() + ": write it in exercises/ to pass this stage",
 	}}
 }

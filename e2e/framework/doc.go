@@ -2,11 +2,13 @@
 // a whole suite, hands each spec a client and a namespace of its own, and
 // attaches what a failing spec needs for diagnosis to its report.
 //
-// A suite under e2e/<area>/ calls SetUpSuite once, at the top level:
+// The one conformance suite, e2e/e2e_suite_test.go, calls SetUpSuite once,
+// at the top level, and imports the spec packages (e2e/<area>/), whose
+// files declare their Describes at package level:
 //
-//	func TestArea(t *testing.T) {
+//	func TestE2E(t *testing.T) {
 //		RegisterFailHandler(Fail)
-//		RunSpecs(t, "Area")
+//		RunSpecs(t, "ownkube conformance")
 //	}
 //
 //	var _ = framework.SetUpSuite()

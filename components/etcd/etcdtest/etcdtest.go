@@ -15,6 +15,10 @@ import (
 	"go.uber.org/zap"
 )
 
+// MaxRequestBytes is the largest request etcd takes, set above the API
+// server's 3 MiB body limit so that any body the server accepts can be stored.
+const MaxRequestBytes = 4 << 20
+
 // Server is an embedded etcd and a client connected to it.
 type Server struct {
 	Endpoint string
@@ -58,6 +62,7 @@ func start(dir string) (*Server, error) {
 	cfg.ListenPeerUrls, cfg.AdvertisePeerUrls = []url.URL{peerURL}, []url.URL{peerURL}
 	cfg.InitialCluster = cfg.InitialClusterFromName(cfg.Name)
 	cfg.WatchProgressNotifyInterval = time.Second
+	cfg.MaxRequestBytes = MaxRequestBytes
 	e, err := embed.StartEtcd(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("start etcd: %w", err)
@@ -69,7 +74,8 @@ func start(dir string) (*Server, error) {
 		return nil, fmt.Errorf("etcd was not ready within 30s")
 	}
 	endpoint := clientURL.String()
-	client, err := clientv3.New(clientv3.Config{Endpoints: []string{endpoint}, DialTimeout: 5 * time.Second, Logger: zap.NewNop()})
+	client, err := clientv3.New(clientv3.Config{Endpoints: []string{endpoint}, DialTimeout: 5 * time.Second, Logger: zap.NewNop(),
+		MaxCallSendMsgSize: 2 * MaxRequestBytes})
 	if err != nil {
 		e.Close()
 		return nil, fmt.Errorf("connect to etcd: %w", err)

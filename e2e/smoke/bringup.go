@@ -1,3 +1,6 @@
+// Package smoke proves the suite's bring-up: a cluster comes up, serves the
+// API, and goes away leaving nothing behind. Its specs run in the one
+// conformance suite, e2e/e2e_suite_test.go, which imports this package.
 package smoke
 
 import (
@@ -10,8 +13,8 @@ import (
 	"github.com/ownkube/ownkube/e2e/framework"
 )
 
-var _ = Describe("Cluster bring-up", func() {
-	It("should serve the default namespaces", Label("stage3", "apiserver"), func(ctx SpecContext) {
+var _ = Describe("Cluster bring-up", Label("smoke", "stage3", "apiserver"), func() {
+	It("should serve the default namespaces", func(ctx SpecContext) {
 		list, err := framework.Client().CoreV1().Namespaces().List(ctx, metav1.ListOptions{})
 		Expect(err).NotTo(HaveOccurred())
 		var names []string

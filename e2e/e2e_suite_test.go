@@ -1,0 +1,25 @@
+// Package e2e_test is the ownkube conformance suite: one Ginkgo suite, one
+// cluster for all its specs, one summary at the end. The specs live in the
+// packages imported below, one per area, each declaring its Describes at
+// package level as Kubernetes' test/e2e does; labels select a stage or an
+// area (ginkgo --label-filter=stage3).
+package e2e_test
+
+import (
+	"testing"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/ownkube/ownkube/e2e/framework"
+
+	_ "github.com/ownkube/ownkube/e2e/apiserver"
+	_ "github.com/ownkube/ownkube/e2e/smoke"
+)
+
+func TestE2E(t *testing.T) {
+	RegisterFailHandler(Fail)
+	RunSpecs(t, "ownkube conformance")
+}
+
+var _ = framework.SetUpSuite()
