@@ -12,7 +12,7 @@ var _ = register(func() *cobra.Command {
 	var cfg cluster.Config
 	cmd := &cobra.Command{
 		Use:   "up",
-		Short: "Bring up a cluster (etcd, apiserver) as Docker containers",
+		Short: "Bring up a cluster (etcd, apiserver, scheduler, nodes) as Docker containers",
 		Long: "Bring up a cluster as Docker containers of the given image, on a Docker network of its own, " +
 			"and write its kubeconfig to ~/.ownkube/<name>/kubeconfig. Build the image first with `ownkube images`.",
 		Args: cobra.NoArgs,
@@ -34,5 +34,8 @@ var _ = register(func() *cobra.Command {
 	f.IntVar(&cfg.APIServerPort, "port", 0, "port on 127.0.0.1 for the API server (0: any free port)")
 	f.DurationVar(&cfg.EtcdCompactionInterval, "etcd-compaction-interval", cluster.DefaultEtcdCompactionInterval,
 		"how often the API server compacts etcd's history")
+	f.IntVar(&cfg.Nodes, "nodes", 2, "how many nodes (kubelet containers) to start")
+	f.StringVar(&cfg.Node.CPU, "node-cpu", "2", "cpu each node offers to pods")
+	f.StringVar(&cfg.Node.Memory, "node-memory", "4Gi", "memory each node offers to pods")
 	return cmd
 })

@@ -37,8 +37,13 @@ type Config struct {
 	// history. Default 5m.
 	EtcdCompactionInterval time.Duration
 	// Components are the control-plane components to start, all at once.
-	// Default etcd and apiserver.
+	// Default etcd, apiserver and scheduler.
 	Components []string
+	// Nodes is how many nodes (kubelet containers) to start beside them.
+	Nodes int
+	// Node sizes what each node offers to pods. Zero fields take the
+	// kubelet's defaults.
+	Node NodeConfig
 	// StartupTimeout bounds how long each component may take to answer
 	// ready. Default 60s.
 	StartupTimeout time.Duration
@@ -70,7 +75,13 @@ func (cfg Config) withDefaults() (Config, error) {
 		cfg.EtcdCompactionInterval = DefaultEtcdCompactionInterval
 	}
 	if len(cfg.Components) == 0 {
-		cfg.Components = []string{Etcd, APIServer}
+		cfg.Components = []string{Etcd, APIServer, Scheduler}
+	}
+	if cfg.Nodes < 0 || cfg.Nodes > maxNodes {
+		return cfg, fmt.Errorf("%d nodes: choose between 0 and %d", cfg.Nodes, maxNodes)
+	}
+	if cfg.Nodes > 0 && !slices.Contains(cfg.Components, APIServer) {
+		return cfg, fmt.Errorf("nodes need an API server to register with: add %s to the components", APIServer)
 	}
 	for _, c := range cfg.Components {
 		if _, err := lookupComponent(c); err != nil {
@@ -115,6 +126,8 @@ type Cluster struct {
 	// KubeconfigPath is ~/.ownkube/<Name>/kubeconfig; empty if no API
 	// server runs.
 	KubeconfigPath string `json:"kubeconfigPath,omitempty"`
+	// Nodes names the cluster's nodes, as they register with the API.
+	Nodes []string `json:"nodes,omitempty"`
 }
 
 // ErrNotFound is returned (wrapped) by Get when no cluster has the name.
@@ -219,6 +232,9 @@ func up(ctx context.Context, docker *client.Client, cfg Config, p *progress) (*C
 	if err != nil {
 		return nil, err
 	}
+	for i := 1; i <= cfg.Nodes; i++ {
+		c.Nodes = append(c.Nodes, nodeName(cfg.Name, i))
+	}
 	c.EtcdURL, c.APIServerURL = urls[Etcd], urls[APIServer]
 
 	if c.APIServerURL != "" {
@@ -278,6 +294,9 @@ func get(ctx context.Context, docker *client.Client, name string) (*Cluster, err
 	}
 	var controlPlaneFound bool
 	for _, ctr := range o.containers {
+		if ctr.Labels[LabelComponent] == Node {
+			c.Nodes = append(c.Nodes, ctr.Labels[LabelNode])
+		}
 		comp, err := lookupComponent(ctr.Labels[LabelComponent])
 		if err != nil {
 			continue // a node or a pod, started by a component
@@ -378,4 +397,36 @@ func removeKubeconfig(name string) {
 	if dir, err := kubeconfig.Dir(name); err == nil {
 		_ = os.RemoveAll(dir)
 	}
+}
+
+// ContainerState is one of a cluster's own containers as Docker reports it.
+type ContainerState struct {
+	Component string // etcd, apiserver, scheduler, node
+	Name      string
+	State     string // running, exited, …
+	Status    string // Docker's words: "Up 5 minutes"
+}
+
+// Containers lists the cluster's control-plane and node containers (not
+// its pods'), in the order they were declared.
+func Containers(ctx context.Context, name string) ([]ContainerState, error) {
+	docker, err := Docker(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer docker.Close()
+	o, err := listOwned(ctx, docker, name)
+	if err != nil {
+		return nil, err
+	}
+	var out []ContainerState
+	for _, ctr := range o.containers {
+		comp := ctr.Labels[LabelComponent]
+		if _, err := lookupComponent(comp); err != nil && comp != Node {
+			continue // a pod's container
+		}
+		out = append(out, ContainerState{Component: comp, Name: displayName(ctr), State: string(ctr.State), Status: ctr.Status})
+	}
+	slices.SortFunc(out, func(a, b ContainerState) int { return strings.Compare(a.Name, b.Name) })
+	return out, nil
 }

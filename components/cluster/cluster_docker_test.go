@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -58,7 +59,7 @@ func TestUpGetDownEtcdOnly(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Get: %v", err)
 	}
-	if *got != *c {
+	if !reflect.DeepEqual(got, c) {
 		t.Errorf("Get = %+v, Up returned %+v", got, c)
 	}
 

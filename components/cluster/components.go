@@ -10,6 +10,7 @@ import (
 const (
 	Etcd      = "etcd"
 	APIServer = "apiserver"
+	Scheduler = "scheduler"
 )
 
 // component is one control-plane container: the ownkube subcommand it runs,
@@ -41,6 +42,9 @@ var controlPlane = []component{
 				"--initial-advertise-peer-urls", "http://127.0.0.1:2380",
 				"--initial-cluster", "etcd=http://127.0.0.1:2380",
 				"--watch-progress-notify-interval", "5s",
+				// Above the API server's 3 MiB body limit, as in Kubernetes
+				// clusters, so any object it accepts can be stored.
+				"--max-request-bytes", "4194304",
 			}
 		},
 	},
@@ -57,6 +61,14 @@ var controlPlane = []component{
 				"--service-cluster-ip-range", plan.ServiceCIDR.String(),
 				"--etcd-compaction-interval", cfg.EtcdCompactionInterval.String(),
 			}
+		},
+	},
+	{
+		Name:  Scheduler,
+		Port:  10259,
+		Ready: "/healthz",
+		Args: func(Config, addressPlan) []string {
+			return []string{"scheduler", "--master", "http://apiserver:6443", "--bind-address", "0.0.0.0", "--port", "10259"}
 		},
 	},
 }

@@ -114,6 +114,15 @@ func listOwned(ctx context.Context, docker *client.Client, name string) (owned, 
 // meanwhile (a node may be starting a pod), since a network with containers
 // attached cannot be removed.
 func removeOwned(ctx context.Context, docker *client.Client, name string) error {
+	// Nodes first: a kubelet still running would start pods again.
+	nodes, err := docker.ContainerList(ctx, container.ListOptions{All: true,
+		Filters: filters.NewArgs(filters.Arg("label", LabelCluster+"="+name), filters.Arg("label", LabelComponent+"="+Node))})
+	if err != nil {
+		return fmt.Errorf("list nodes of cluster %q: %w", name, err)
+	}
+	if err := removeContainers(ctx, docker, nodes); err != nil {
+		return err
+	}
 	for round := 0; ; round++ {
 		o, err := listOwned(ctx, docker, name)
 		if err != nil {
@@ -173,8 +182,14 @@ func displayName(c container.Summary) string {
 // checkNames fails with one sentence if a container or network Up would
 // create exists without the cluster's label: it belongs to someone else.
 func checkNames(ctx context.Context, docker *client.Client, cfg Config) error {
+	names := make([]string, 0, len(cfg.Components)+cfg.Nodes)
 	for _, comp := range cfg.Components {
-		cname := containerName(cfg.Name, comp)
+		names = append(names, containerName(cfg.Name, comp))
+	}
+	for i := 1; i <= cfg.Nodes; i++ {
+		names = append(names, nodeName(cfg.Name, i))
+	}
+	for _, cname := range names {
 		c, err := docker.ContainerInspect(ctx, cname)
 		switch {
 		case errdefs.IsNotFound(err):

@@ -52,6 +52,23 @@ func startAll(ctx context.Context, docker *client.Client, cfg Config, plan addre
 			}
 		})
 	}
+	for i := 1; i <= cfg.Nodes; i++ {
+		wg.Go(func() {
+			title := "Starting node " + nodeName(cfg.Name, i)
+			start := time.Now()
+			err := startNode(ctx, cfg, i)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				p.done(title, time.Since(start))
+			case firstErr == nil:
+				firstErr = err
+				p.fail(title)
+				cancel()
+			}
+		})
+	}
 	wg.Wait()
 	return urls, firstErr
 }

@@ -1,0 +1,105 @@
+package cluster
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/mount"
+	"github.com/testcontainers/testcontainers-go"
+	"github.com/testcontainers/testcontainers-go/wait"
+)
+
+// Node is the component label of node containers; LabelNode names the node
+// a node container runs, or a pod container runs on.
+const (
+	Node      = "node"
+	LabelNode = "ownkube.io/node"
+)
+
+// maxNodes bounds --nodes: each node is a container and a kubelet.
+const maxNodes = 50
+
+// NodeConfig sizes the nodes and tunes their kubelets.
+type NodeConfig struct {
+	// CPU, Memory and Pods are what each node offers ("2", "4Gi", 110).
+	CPU, Memory string
+	Pods        int
+	// BackoffBase and BackoffCap bound the restart back-off of crashed
+	// containers (Kubernetes: 10s doubling to 5m; tests want it short).
+	BackoffBase, BackoffCap time.Duration
+}
+
+// nodeName is the name of node i (from 1) of cluster: its container's name
+// and the Node it registers.
+func nodeName(cluster string, i int) string { return fmt.Sprintf("%s-node-%d", cluster, i) }
+
+// kubeletArgs is the command line of a node's kubelet.
+func kubeletArgs(cfg Config, name string) []string {
+	args := []string{"kubelet", "--master", "http://apiserver:6443", "--cluster", cfg.Name, "--node-name", name,
+		"--network", networkName(cfg.Name), "--log-address", ":10250"}
+	n := cfg.Node
+	for flag, v := range map[string]string{"--cpu": n.CPU, "--memory": n.Memory} {
+		if v != "" {
+			args = append(args, flag, v)
+		}
+	}
+	if n.Pods > 0 {
+		args = append(args, "--pods", fmt.Sprint(n.Pods))
+	}
+	for flag, d := range map[string]time.Duration{"--backoff-base": n.BackoffBase, "--backoff-cap": n.BackoffCap} {
+		if d > 0 {
+			args = append(args, flag, d.String())
+		}
+	}
+	return args
+}
+
+// startNode starts node i: a container of the cluster's image running the
+// kubelet, which starts pods as sibling containers through the host's
+// Docker socket (mounted; no privileges needed).
+func startNode(ctx context.Context, cfg Config, i int) error {
+	name := nodeName(cfg.Name, i)
+	netName := networkName(cfg.Name)
+	labels := Labels(cfg.Name, Node)
+	labels[LabelNode] = name
+	socket := dockerSocket()
+	req := testcontainers.GenericContainerRequest{
+		ContainerRequest: testcontainers.ContainerRequest{
+			Image:          cfg.Image,
+			Name:           name,
+			Hostname:       name,
+			Cmd:            kubeletArgs(cfg, name),
+			Labels:         labels,
+			Env:            map[string]string{"DOCKER_HOST": "unix:///var/run/docker.sock"},
+			Networks:       []string{netName},
+			NetworkAliases: map[string][]string{netName: {name}},
+			HostConfigModifier: func(hc *container.HostConfig) {
+				hc.NetworkMode = container.NetworkMode(netName)
+				hc.Mounts = append(hc.Mounts, mount.Mount{Type: mount.TypeBind, Source: socket, Target: "/var/run/docker.sock"})
+			},
+			// The kubelet logs this once registered and serving; a scratch
+			// image has no shell to exec a check in.
+			WaitingFor: wait.ForLog("kubelet running").WithStartupTimeout(cfg.StartupTimeout),
+		},
+		Started: true,
+		Logger:  log.New(io.Discard, "", 0),
+	}
+	if _, err := testcontainers.GenericContainer(ctx, req); err != nil {
+		return fmt.Errorf("start node %s: %w", name, rootCause(err))
+	}
+	return nil
+}
+
+// dockerSocket is the host path of the Docker socket the nodes mount.
+func dockerSocket() string {
+	if host := os.Getenv("DOCKER_HOST"); strings.HasPrefix(host, "unix://") {
+		return strings.TrimPrefix(host, "unix://")
+	}
+	return "/var/run/docker.sock"
+}
