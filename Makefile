@@ -69,5 +69,5 @@ test-e2e: ## the Ginkgo conformance suite against a Docker cluster
 	$(GO) test $(TAGS) -count=1 -timeout 30m ./e2e -ginkgo.v
 
 .PHONY: bench
-bench: ## benchmarks: API latency against the etcd floor
+bench: ## benchmarks: API latency, pod startup, scheduler throughput, each beside its floor
 	$(GO) run $(TAGS) ./e2e/bench

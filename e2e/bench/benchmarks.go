@@ -14,6 +14,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 
 	"github.com/ownkube/ownkube/components/cluster"
 	"github.com/ownkube/ownkube/components/kubeconfig"
@@ -25,16 +26,21 @@ import (
 type benchmark struct {
 	// name selects it with -only.
 	name string
-	run  func(ctx context.Context, e *env) ([]measurement, error)
+	// cluster is what it runs against.
+	cluster topology
+	run     func(ctx context.Context, e *env) (findings, error)
 }
 
-// benchmarks run in this order; the floor (etcd) first, so the API rows can
-// be compared with it.
+// benchmarks run in this order: the API latency ones first, the floor
+// (etcd) leading so that the API rows can be compared with it; then those
+// that need nodes, each on a cluster of its own.
 var benchmarks = []benchmark{
-	{name: "etcd", run: benchEtcd},
-	{name: "create", run: benchCreate},
-	{name: "update", run: benchUpdate},
-	{name: "get", run: benchGet},
+	{name: "etcd", cluster: controlPlane, run: latency(benchEtcd)},
+	{name: "create", cluster: controlPlane, run: latency(benchCreate)},
+	{name: "update", cluster: controlPlane, run: latency(benchUpdate)},
+	{name: "get", cluster: controlPlane, run: latency(benchGet)},
+	{name: "startup", cluster: dockerNodes, run: benchStartup},
+	{name: "scheduler", cluster: simulatedNodes, run: benchScheduler},
 }
 
 func benchmarkNames() []string {
@@ -43,6 +49,86 @@ func benchmarkNames() []string {
 		names[i] = b.name
 	}
 	return names
+}
+
+// A topology is a cluster benchmarks run against. Each one brings up a
+// cluster of its own, and benchmarks next to each other in the table that
+// name the same topology share it.
+type topology struct {
+	// name says what runs, as the report prints it.
+	name       string
+	components []string
+	nodes      int // Docker nodes
+}
+
+var (
+	// controlPlane serves the API latency benchmarks: nothing else writes.
+	controlPlane = topology{name: "etcd + apiserver", components: []string{cluster.Etcd, cluster.APIServer}}
+	// dockerNodes runs real pods.
+	dockerNodes = topology{name: "etcd + apiserver + scheduler, 2 Docker nodes",
+		components: []string{cluster.Etcd, cluster.APIServer, cluster.Scheduler}, nodes: 2}
+	// simulatedNodes leaves the nodes and the scheduler to this process.
+	simulatedNodes = topology{name: "etcd + apiserver; simulated nodes and the scheduler in this process",
+		components: []string{cluster.Etcd, cluster.APIServer}}
+)
+
+// config is the cluster.Config of t for a cluster called name.
+func (t topology) config(name, image string, progress io.Writer) cluster.Config {
+	return cluster.Config{Name: name, Image: image, Components: t.components, Nodes: t.nodes, Progress: progress}
+}
+
+// group is benchmarks that share a cluster, in table order.
+type group struct {
+	cluster    topology
+	benchmarks []benchmark
+}
+
+// plan groups the benchmarks named, in table order, by the cluster they
+// share.
+func plan(names []string) []group {
+	var groups []group
+	for _, b := range benchmarks {
+		if !slices.Contains(names, b.name) {
+			continue
+		}
+		if n := len(groups); n > 0 && groups[n-1].cluster.name == b.cluster.name {
+			groups[n-1].benchmarks = append(groups[n-1].benchmarks, b)
+			continue
+		}
+		groups = append(groups, group{cluster: b.cluster, benchmarks: []benchmark{b}})
+	}
+	return groups
+}
+
+// findings are what benchmarks measured. Each kind of figure is reported
+// in its own way; a benchmark fills in its own.
+type findings struct {
+	// rows are operations offered at the configured load, printed as a
+	// latency table beside their etcd floor.
+	rows []measurement
+	// startup and scheduler are the pod startup and scheduler throughput
+	// benchmarks' figures; nil if they did not run.
+	startup   *startupFigures
+	scheduler *schedulerFigures
+}
+
+// add merges f's figures into all.
+func (all *findings) add(f findings) {
+	all.rows = append(all.rows, f.rows...)
+	if f.startup != nil {
+		all.startup = f.startup
+	}
+	if f.scheduler != nil {
+		all.scheduler = f.scheduler
+	}
+}
+
+// latency adapts a benchmark whose figures are rows of the latency table.
+func latency(run func(ctx context.Context, e *env) ([]measurement, error)) func(context.Context, *env) (findings, error) {
+	return func(ctx context.Context, e *env) (findings, error) {
+		ms, err := run(ctx, e)
+		return findings{rows: ms}, err
+	}
 }
 
 // measurement is one operation's row of the report.
@@ -55,16 +141,13 @@ type measurement struct {
 	result load.Result
 }
 
-// runBenchmarks runs the benchmarks named, in order, and returns what they
-// measured — up to the first that could not run, whose error it returns.
-func runBenchmarks(ctx context.Context, e *env, names []string) ([]measurement, error) {
-	var all []measurement
-	for _, b := range benchmarks {
-		if !slices.Contains(names, b.name) {
-			continue
-		}
-		ms, err := b.run(ctx, e)
-		all = append(all, ms...)
+// runBenchmarks runs bs, in order, and returns what they measured — up to
+// the first that could not run, whose error it returns.
+func runBenchmarks(ctx context.Context, e *env, bs []benchmark) (findings, error) {
+	var all findings
+	for _, b := range bs {
+		f, err := b.run(ctx, e)
+		all.add(f)
 		if err != nil {
 			return all, fmt.Errorf("benchmark %s: %w", b.name, err)
 		}
@@ -80,9 +163,16 @@ const (
 	setupParallelism = 16
 )
 
-// env is what every benchmark uses: the clients and the load to offer.
+// env is what every benchmark uses: the cluster, its clients and the load
+// to offer.
 type env struct {
-	load     load.Config
+	load      load.Config
+	startup   startupConfig
+	scheduler schedulerConfig
+	cluster   *cluster.Cluster
+	// rest reaches the API server: JSON, no client-side rate limit. kube is
+	// its client; a component run in process gets a client of its own.
+	rest     *rest.Config
 	kube     kubernetes.Interface
 	etcd     *clientv3.Client
 	progress io.Writer
@@ -91,7 +181,7 @@ type env struct {
 	value []byte
 }
 
-func newEnv(ctx context.Context, c *cluster.Cluster, cfg load.Config, progress io.Writer) (*env, error) {
+func newEnv(ctx context.Context, c *cluster.Cluster, opts options, progress io.Writer) (*env, error) {
 	rc, err := kubeconfig.RESTConfig(c.KubeconfigPath)
 	if err != nil {
 		return nil, err
@@ -112,7 +202,8 @@ func newEnv(ctx context.Context, c *cluster.Cluster, cfg load.Config, progress i
 	if err != nil {
 		return nil, fmt.Errorf("etcd client for %s: %w", c.EtcdURL, err)
 	}
-	return &env{load: cfg, kube: kube, etcd: etcd, progress: progress}, nil
+	return &env{load: opts.load, startup: opts.startup, scheduler: opts.scheduler, cluster: c,
+		rest: rc, kube: kube, etcd: etcd, progress: progress}, nil
 }
 
 func (e *env) close() { _ = e.etcd.Close() }

@@ -1,29 +1,44 @@
 // Command bench measures the control plane's speed against the targets of
 // DESIGN.md. `make bench` runs it:
 //
-//	go run -tags solutions ./e2e/bench [-duration 10s] [-only create,update,get,etcd]
+//	go run -tags solutions ./e2e/bench [-duration 10s] [-only etcd,create,update,get,startup,scheduler]
 //
-// It builds the images from this checkout, brings up a cluster of its own
-// (bench-<random>: etcd and the API server), offers each operation at a fixed
-// rate, open loop (see package load), prints a table of latencies beside the
-// floor set by etcd itself and one line per target, and always brings the
-// cluster down again — also after an error or Ctrl-C.
+// It builds the images from this checkout and, for each kind of cluster the
+// benchmarks picked need, brings up a cluster of its own (bench-<random>),
+// runs those benchmarks against it and always brings it down again — also
+// after an error or Ctrl-C. It prints each figure beside a floor measured in
+// the same run, and one line per target.
 //
-// Each operation runs in a namespace of its own, in this order:
+// The API latency benchmarks share a cluster of etcd and the API server.
+// Each offers one operation at a fixed rate, open loop (see package load),
+// in a namespace of its own, and is printed in a table of latencies beside
+// the floor set by etcd itself:
 //
 //	etcd    raw etcd Put of a ConfigMap's stored JSON, then raw etcd Get (the floor)
 //	create  client-go Create of a small ConfigMap, a new name per request
 //	update  client-go Update, each request a different pre-created ConfigMap
 //	get     client-go Get of pre-created ConfigMaps
 //
+// The others bring up a cluster each:
+//
+//	startup    pods created at a steady rate on 2 Docker nodes, each timed from
+//	           its create to a watch seeing it Running; floor: a pause and an
+//	           echo container started through the Docker API, one pod after
+//	           another
+//	scheduler  pods bound by the scheduler, run in this process, to simulated
+//	           nodes (components/kubelet/simulated), timed from the first
+//	           binding a watch sees to the last; floors: raw etcd
+//	           compare-and-put transactions, and the scheduling algorithm
+//	           alone over the same nodes
+//
 // It is a measurement, not a test: it exits 0 when a target is not met, and
 // non-zero only when it could not measure (no Docker, a failed build, a
-// cluster that did not come up, an interruption). Failed requests are counted
-// in the table, never hidden.
+// cluster that did not come up, an interruption). Failed requests, and pods
+// that never ran, are counted, never hidden.
 //
-// A new benchmark (pod startup, scheduler throughput) is a function added to
-// the benchmarks table in benchmarks.go, and, if DESIGN.md has a target for
-// it, a row in targets (report.go).
+// A new benchmark is a function added to the benchmarks table in
+// benchmarks.go, with the cluster it needs, and, if DESIGN.md has a target
+// for it, a verdict in report.go.
 package main
 
 import (
@@ -52,8 +67,10 @@ const tearDownTimeout = 2 * time.Minute
 
 // options are the command line's.
 type options struct {
-	load load.Config
-	only []string // names of benchmarks to run, in table order
+	load      load.Config
+	startup   startupConfig
+	scheduler schedulerConfig
+	only      []string // names of benchmarks to run, in table order
 }
 
 func main() {
@@ -90,6 +107,13 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.Float64Var(&o.load.Rate, "rate", 100, "offered rate of each operation, requests per second")
 	fs.IntVar(&o.load.MaxInFlight, "max-in-flight", load.DefaultMaxInFlight, "requests in flight at most; a request planned beyond it is dropped")
 	fs.DurationVar(&o.load.Timeout, "timeout", load.DefaultTimeout, "timeout of each request")
+	fs.IntVar(&o.startup.Pods, "startup-pods", 30, "startup: pods to create, and times the floor starts a pod's containers")
+	fs.Float64Var(&o.startup.Rate, "startup-rate", 5, "startup: offered rate of pod creates, per second")
+	fs.DurationVar(&o.startup.Bound, "startup-bound", 60*time.Second, "startup: a pod not Running this long after its create counts as never Running")
+	fs.IntVar(&o.scheduler.Nodes, "scheduler-nodes", 1000, "scheduler: simulated nodes to register (110 pods each)")
+	fs.IntVar(&o.scheduler.Pods, "scheduler-pods", 10000, "scheduler: pods to schedule, and decisions of the scheduler core's floor")
+	fs.DurationVar(&o.scheduler.Timeout, "scheduler-timeout", 5*time.Minute, "scheduler: how long the pods may take to be bound, from the scheduler's start")
+	fs.StringVar(&o.scheduler.CPUProfile, "scheduler-cpuprofile", "", "scheduler: write a CPU profile of this process, scheduler start to last binding, to this file")
 	only := fs.String("only", strings.Join(benchmarkNames(), ","), "comma-separated benchmarks to run")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -102,6 +126,12 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	}
 	if o.load.Planned() < 1 {
 		return o, fmt.Errorf("-rate %g for -duration %v plans no request", o.load.Rate, o.load.Duration)
+	}
+	if o.startup.Pods <= 0 || o.startup.Rate <= 0 || o.startup.Bound <= 0 {
+		return o, errors.New("-startup-pods, -startup-rate and -startup-bound must be positive")
+	}
+	if o.scheduler.Nodes <= 0 || o.scheduler.Pods <= 0 || o.scheduler.Timeout <= 0 {
+		return o, errors.New("-scheduler-nodes, -scheduler-pods and -scheduler-timeout must be positive")
 	}
 	var err error
 	o.only, err = selectBenchmarks(*only)
@@ -134,10 +164,10 @@ func selectBenchmarks(list string) ([]string, error) {
 	return ordered, nil
 }
 
-// bench builds the images, brings up a cluster, runs the benchmarks opts
-// picks against it, prints what they measured to stdout and brings the
-// cluster down. Progress goes to stderr.
-func bench(ctx context.Context, opts options, stdout, stderr io.Writer) (err error) {
+// bench builds the images, runs the benchmarks opts picks, each group
+// against a cluster of its own, prints what they measured to stdout and
+// stops at the first that could not measure. Progress goes to stderr.
+func bench(ctx context.Context, opts options, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stderr, "Building images (%s) ...\n", defaultImpl)
 	if err := images.Build(ctx, images.Options{Impl: defaultImpl, Progress: stderr}); err != nil {
 		return fmt.Errorf("build images: %w", err)
@@ -146,8 +176,29 @@ func bench(ctx context.Context, opts options, stdout, stderr io.Writer) (err err
 	if err != nil {
 		return err
 	}
+	var (
+		sections []section
+		runErr   error
+	)
+	for _, g := range plan(opts.only) {
+		s, err := runGroup(ctx, g, image, opts, stderr)
+		sections = append(sections, s)
+		if err != nil {
+			runErr = err
+			break
+		}
+	}
+	if measured(sections) {
+		printReport(stdout, image, opts, sections, runErr == nil)
+	}
+	return runErr
+}
 
+// runGroup brings up a cluster for g, runs g's benchmarks against it and
+// brings it down, whatever happened.
+func runGroup(ctx context.Context, g group, image string, opts options, stderr io.Writer) (s section, err error) {
 	name := "bench-" + randomSuffix()
+	s = section{cluster: g.cluster, name: name}
 	defer func() {
 		downCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), tearDownTimeout)
 		defer cancel()
@@ -156,24 +207,20 @@ func bench(ctx context.Context, opts options, stdout, stderr io.Writer) (err err
 		}
 	}()
 	upStart := time.Now()
-	c, err := cluster.Up(ctx, cluster.Config{Name: name, Image: image, Progress: stderr})
+	c, err := cluster.Up(ctx, g.cluster.config(name, image, stderr))
 	if err != nil {
-		return fmt.Errorf("bring up cluster %s: %w", name, err)
+		return s, fmt.Errorf("bring up cluster %s: %w", name, err)
 	}
-	setup := setup{cluster: c, image: image, upTook: time.Since(upStart)}
+	s.up, s.upTook = c, time.Since(upStart)
 
-	e, err := newEnv(ctx, c, opts.load, stderr)
+	e, err := newEnv(ctx, c, opts, stderr)
 	if err != nil {
-		return err
+		return s, err
 	}
 	defer e.close()
-
-	ms, runErr := runBenchmarks(ctx, e, opts.only)
-	setup.valueSize = len(e.value)
-	if len(ms) > 0 {
-		printReport(stdout, setup, opts, ms, runErr == nil)
-	}
-	return runErr
+	s.found, err = runBenchmarks(ctx, e, g.benchmarks)
+	s.valueSize = len(e.value)
+	return s, err
 }
 
 func randomSuffix() string {

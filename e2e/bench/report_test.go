@@ -2,9 +2,11 @@ package main
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/ownkube/ownkube/components/cluster"
 	"github.com/ownkube/ownkube/e2e/bench/load"
 )
 
@@ -70,5 +72,40 @@ func TestTableRowsCompareWithTheFloor(t *testing.T) {
 	want := [][2]string{{"etcd put (floor)", "1.0x put"}, {"api create", "3.8x put"}, {"api get", ""}}
 	if !slices.Equal(got, want) {
 		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+func TestPrintReportJudgesEveryTargetOnce(t *testing.T) {
+	sections := []section{
+		{cluster: controlPlane, name: "bench-a", up: &cluster.Cluster{Name: "bench-a"},
+			found: findings{rows: []measurement{{op: "api create", result: result(ms(5), ms(5))}}}},
+		{cluster: simulatedNodes, name: "bench-b", up: &cluster.Cluster{Name: "bench-b"},
+			found: findings{scheduler: boundOf(10000, 10000, 8*time.Second)}},
+	}
+	sections[1].found.scheduler.requests = newRequestTimes(bindOrStatus)
+	opts := options{only: []string{"create", "scheduler"}}
+	var b strings.Builder
+	printReport(&b, "ownkube:solutions", opts, sections, true)
+	out := b.String()
+	for _, want := range []string{
+		"cluster:  bench-a (etcd + apiserver), up in 0.0s",
+		"cluster:  bench-b (etcd + apiserver; simulated nodes and the scheduler in this process), up in 0.0s",
+		"mutating API call p99 (create): 5.0ms — target ≤ 25ms: met",
+		"pod startup: not measured in this run — target p50 ≤ 1s, p99 ≤ 2s",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the report lacks %q:\n%s", want, out)
+		}
+	}
+	// Once beside its floors, once among the targets.
+	if n := strings.Count(out, "scheduler throughput: 1250 pods/s"); n != 2 {
+		t.Errorf("the scheduler's verdict appears %d times, want 2:\n%s", n, out)
+	}
+
+	b.Reset()
+	printReport(&b, "ownkube:solutions", opts, sections, false)
+	if strings.Contains(b.String(), "target ≤ 25ms") || strings.Contains(b.String(), "target ≥ 1000 pods/s") ||
+		!strings.Contains(b.String(), "targets are not judged") {
+		t.Errorf("an incomplete run was judged:\n%s", b.String())
 	}
 }

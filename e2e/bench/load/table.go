@@ -10,7 +10,8 @@ import (
 type Row struct {
 	// Name names the operation, e.g. "api create".
 	Name string
-	// Offered is the rate the operation was offered at, per second.
+	// Offered is the rate the operation was offered at, per second; 0
+	// prints "-": it was not offered at a rate (one request after another).
 	Offered float64
 	Result  Result
 	// Compare fills the last column, e.g. "3.8x put"; empty prints "-".
@@ -29,12 +30,15 @@ func WriteTable(w io.Writer, compareHeader string, rows []Row) error {
 		if s.Count > 0 {
 			p50, p99, maxLat = FormatDuration(s.P50), FormatDuration(s.P99), FormatDuration(s.Max)
 		}
-		compare := r.Compare
+		offered, compare := "-", r.Compare
+		if r.Offered > 0 {
+			offered = fmt.Sprintf("%g", r.Offered)
+		}
 		if compare == "" {
 			compare = "-"
 		}
-		fmt.Fprintf(tw, "%s\t%g\t%.1f\t%s\t%s\t%s\t%d\t%d\t%s\n",
-			r.Name, r.Offered, r.Result.Achieved(), p50, p99, maxLat, r.Result.Errors, r.Result.Dropped, compare)
+		fmt.Fprintf(tw, "%s\t%s\t%.1f\t%s\t%s\t%s\t%d\t%d\t%s\n",
+			r.Name, offered, r.Result.Achieved(), p50, p99, maxLat, r.Result.Errors, r.Result.Dropped, compare)
 	}
 	return tw.Flush()
 }
