@@ -82,7 +82,7 @@ func TestBadInputIsRefusedWithAStatusAndChangesNothing(t *testing.T) {
 		{"a missing object", call{"GET", pods + "/none", "", "", ""}, 404, metav1.StatusReasonNotFound},
 		{"a missing namespace", call{"POST", "/api/v1/namespaces/nowhere/pods", "application/json", "", fmt.Sprintf(podJSON, "x")}, 404, metav1.StatusReasonNotFound},
 		{"a create across all namespaces", call{"POST", "/api/v1/pods", "application/json", "", fmt.Sprintf(podJSON, "x")}, 405, metav1.StatusReasonMethodNotAllowed},
-		{"a protobuf-only Accept", call{"GET", pods, "", "application/vnd.kubernetes.protobuf", ""}, 406, metav1.StatusReasonNotAcceptable},
+		{"an Accept of nothing the server writes", call{"GET", pods, "", "application/cbor", ""}, 406, metav1.StatusReasonNotAcceptable},
 		{"a name that is taken", call{"POST", pods, "application/json", "", fmt.Sprintf(podJSON, "existing")}, 409, metav1.StatusReasonAlreadyExists},
 		{"a stale resourceVersion", call{"PUT", pods + "/existing", "application/json", "", `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"existing","resourceVersion":"1"},"spec":{"containers":[{"name":"c","image":"i"}]}}`}, 409, metav1.StatusReasonConflict},
 		{"a uid precondition that fails", call{"DELETE", pods + "/existing", "application/json", "", `{"preconditions":{"uid":"not-the-uid"}}`}, 409, metav1.StatusReasonConflict},

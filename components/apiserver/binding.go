@@ -36,7 +36,7 @@ func (s *Server) serveBinding(ctx context.Context, w http.ResponseWriter, r *htt
 		writeError(w, err)
 		return
 	}
-	writeObject(w, http.StatusCreated, &metav1.Status{Status: metav1.StatusSuccess, Code: http.StatusCreated})
+	writeResult(w, r, http.StatusCreated, &metav1.Status{Status: metav1.StatusSuccess, Code: http.StatusCreated})
 }
 
 func (s *Server) bind(ctx context.Context, req *request, binding *corev1.Binding, dryRun bool) error {

@@ -46,7 +46,7 @@ func (s *Server) serveCreate(ctx context.Context, w http.ResponseWriter, r *http
 		writeError(w, err)
 		return
 	}
-	writeObject(w, http.StatusCreated, created)
+	writeResult(w, r, http.StatusCreated, created)
 }
 
 // create admits and stores a new object: the metadata the server owns,

@@ -31,7 +31,7 @@ func (s *Server) serveDelete(ctx context.Context, w http.ResponseWriter, r *http
 		writeError(w, err)
 		return
 	}
-	writeObject(w, http.StatusOK, obj)
+	writeResult(w, r, http.StatusOK, obj)
 }
 
 func (s *Server) serveDeleteCollection(ctx context.Context, w http.ResponseWriter, r *http.Request, req *request) {
@@ -70,7 +70,7 @@ func (s *Server) serveDeleteCollection(ctx context.Context, w http.ResponseWrite
 		writeError(w, err)
 		return
 	}
-	writeObject(w, http.StatusOK, list)
+	writeResult(w, r, http.StatusOK, list)
 }
 
 // deleteOptions reads DeleteOptions from the body and the query, as

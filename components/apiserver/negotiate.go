@@ -19,7 +19,8 @@ import (
 type form int
 
 const (
-	formObject form = iota
+	formObject form = iota // JSON
+	formProtobuf
 	formTable
 )
 
@@ -28,9 +29,8 @@ const (
 //
 //	application/json;as=Table;v=v1;g=meta.k8s.io,application/json
 //
-// and gets a Table; client-go asks for JSON (or protobuf, then JSON) and
-// gets objects. Protobuf is not written here, so a client that accepts only
-// protobuf gets a 406.
+// and gets a Table; client-go's typed clients ask for protobuf, then JSON,
+// and get protobuf; anyone else gets JSON.
 func negotiate(accept string) (form, error) {
 	if strings.TrimSpace(accept) == "" {
 		return formObject, nil
@@ -43,6 +43,8 @@ func negotiate(accept string) (form, error) {
 		switch {
 		case (mt == "application/json" || mt == "*/*" || mt == "application/*") && params["as"] == "":
 			return formObject, nil
+		case mt == runtime.ContentTypeProtobuf && params["as"] == "":
+			return formProtobuf, nil
 		case mt == "application/json" && params["as"] == "Table" && params["g"] == "meta.k8s.io" &&
 			(params["v"] == "v1" || params["v"] == "v1beta1"):
 			return formTable, nil

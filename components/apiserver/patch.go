@@ -53,7 +53,7 @@ func (s *Server) servePatch(ctx context.Context, w http.ResponseWriter, r *http.
 		writeError(w, err)
 		return
 	}
-	writeObject(w, http.StatusOK, patched)
+	writeResult(w, r, http.StatusOK, patched)
 }
 
 func (s *Server) patch(ctx context.Context, req *request, pt types.PatchType, patch []byte, mode fieldValidation, warn func(string), dryRun bool) (runtime.Object, error) {

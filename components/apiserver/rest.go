@@ -141,8 +141,8 @@ func (s *Server) writeRead(w http.ResponseWriter, r *http.Request, res api.Resou
 		writeError(w, err)
 		return
 	}
-	if form == formObject {
-		writeObject(w, http.StatusOK, obj)
+	if form != formTable {
+		writeResult(w, r, http.StatusOK, obj)
 		return
 	}
 	table, err := s.table(r, res, items)

@@ -43,7 +43,7 @@ func (s *Server) serveUpdate(ctx context.Context, w http.ResponseWriter, r *http
 		writeError(w, err)
 		return
 	}
-	writeObject(w, http.StatusOK, updated)
+	writeResult(w, r, http.StatusOK, updated)
 }
 
 // update writes obj, a client's new version of cur, through the rules of

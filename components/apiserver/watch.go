@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -12,6 +13,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/serializer/protobuf"
 	"k8s.io/apimachinery/pkg/watch"
 
 	"github.com/ownkube/ownkube/components/api"
@@ -110,6 +112,10 @@ func (s *Server) serveWatch(w http.ResponseWriter, r *http.Request, req *request
 	}
 	out := &eventWriter{w: w, rc: http.NewResponseController(w), s: s, r: r, res: req.resource, form: wr.form}
 	w.Header().Set("Content-Type", "application/json")
+	if wr.form == formProtobuf {
+		w.Header().Set("Content-Type", runtime.ContentTypeProtobuf+";stream=watch")
+		out.frames = protobuf.LengthDelimitedFramer.NewFrameWriter(w)
+	}
 	w.WriteHeader(http.StatusOK)
 	_ = out.rc.Flush()
 	if err := out.initialEvents(wr, initial); err != nil {
@@ -126,6 +132,9 @@ type eventWriter struct {
 	r    *http.Request
 	res  api.Resource
 	form form
+	// frames writes length-delimited protobuf events, for clients that
+	// asked for protobuf; nil for JSON lines.
+	frames io.Writer
 }
 
 func (o *eventWriter) initialEvents(wr *watchRequest, items []runtime.Object) error {
@@ -184,7 +193,8 @@ func filterEvent(r api.Resource, f *filter, ev storage.Event) (watch.EventType, 
 		return ev.Type, ev.Object
 	}
 	now := f.matches(r, ev.Object)
-	before := ev.PrevObject != nil && f.matches(r, ev.PrevObject)
+	prev := ev.PrevObject()
+	before := prev != nil && f.matches(r, prev)
 	switch {
 	case ev.Type == watch.Added && now, ev.Type == watch.Deleted && now:
 		return ev.Type, ev.Object
@@ -193,7 +203,7 @@ func filterEvent(r api.Resource, f *filter, ev storage.Event) (watch.EventType, 
 	case ev.Type == watch.Modified && now:
 		return watch.Added, ev.Object
 	case ev.Type == watch.Modified && before:
-		gone := ev.PrevObject.DeepCopyObject()
+		gone := prev
 		mustMeta(gone).SetResourceVersion(mustMeta(ev.Object).GetResourceVersion())
 		return watch.Deleted, gone
 	}
@@ -220,6 +230,9 @@ func (o *eventWriter) send(typ watch.EventType, obj runtime.Object) error {
 		}
 		obj = table
 	}
+	if o.frames != nil {
+		return o.sendProtobuf(typ, obj)
+	}
 	data, err := runtime.Encode(jsonSerializer, api.WithKind(obj))
 	if err != nil {
 		return err
@@ -232,6 +245,26 @@ func (o *eventWriter) send(typ watch.EventType, obj runtime.Object) error {
 		return err
 	}
 	if _, err := o.w.Write(append(line, '\n')); err != nil {
+		return err
+	}
+	return o.rc.Flush()
+}
+
+// rawProtobuf writes a WatchEvent without the envelope: the event is the
+// frame, and the object inside it is an ordinary (enveloped) protobuf
+// object, as kube-apiserver streams them and client-go reads them.
+var rawProtobuf = protobuf.NewRawSerializer(api.Scheme, api.Scheme)
+
+func (o *eventWriter) sendProtobuf(typ watch.EventType, obj runtime.Object) error {
+	data, err := runtime.Encode(protobufSerializer, api.WithKind(obj))
+	if err != nil {
+		return err
+	}
+	event, err := runtime.Encode(rawProtobuf, &metav1.WatchEvent{Type: string(typ), Object: runtime.RawExtension{Raw: data}})
+	if err != nil {
+		return err
+	}
+	if _, err := o.frames.Write(event); err != nil {
 		return err
 	}
 	return o.rc.Flush()

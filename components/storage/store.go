@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/serializer/json"
+	"k8s.io/apimachinery/pkg/runtime/serializer/protobuf"
 	"k8s.io/apimachinery/pkg/watch"
 
 	"github.com/ownkube/ownkube/components/api"
@@ -21,15 +23,24 @@ import (
 	"github.com/ownkube/ownkube/components/storage/etcdstore"
 )
 
-// Store keeps objects of every served resource in etcd.
+// Store keeps objects of every served resource in etcd, encoded in
+// protobuf as kube-apiserver stores them: several times cheaper to encode
+// and decode than JSON, which matters when every watcher decodes every
+// change. Values written as JSON are still read.
 type Store struct {
-	client *clientv3.Client
-	codec  runtime.Serializer
+	client   *clientv3.Client
+	protobuf runtime.Serializer
+	json     runtime.Serializer
 }
+
+// protobufPrefix starts every protobuf-encoded Kubernetes object.
+var protobufPrefix = []byte("k8s\x00")
 
 // New returns a store over an etcd client.
 func New(client *clientv3.Client) *Store {
-	return &Store{client: client, codec: json.NewSerializerWithOptions(json.DefaultMetaFactory, api.Scheme, api.Scheme, json.SerializerOptions{})}
+	return &Store{client: client,
+		protobuf: protobuf.NewSerializer(api.Scheme, api.Scheme),
+		json:     json.NewSerializerWithOptions(json.DefaultMetaFactory, api.Scheme, api.Scheme, json.SerializerOptions{})}
 }
 
 // Client is the etcd client the store writes through.
@@ -137,13 +148,28 @@ type Event struct {
 	// Object is the object after the change; for Deleted, its last state
 	// with the resourceVersion of the deletion.
 	Object runtime.Object
-	// PrevObject is the object before the change (Modified and Deleted).
-	PrevObject runtime.Object
 	// Revision is the revision of the change, or of a Bookmark.
 	Revision int64
 	// Err ends a stream that failed, as an API error (410 Expired when the
 	// start revision was compacted).
 	Err error
+
+	prev  []byte
+	store *Store
+}
+
+// PrevObject decodes the object as it was before the change (Modified and
+// Deleted; nil otherwise). Only a watch with selectors needs it, so it is
+// decoded on demand.
+func (e Event) PrevObject() runtime.Object {
+	if e.prev == nil {
+		return nil
+	}
+	obj, err := e.store.decode(e.prev, e.Revision)
+	if err != nil {
+		return nil
+	}
+	return obj
 }
 
 // Watch streams the changes to objects of r in namespace from revision rev
@@ -172,7 +198,7 @@ func (s *Store) Watch(ctx context.Context, r api.Resource, namespace string, rev
 }
 
 func (s *Store) decodeEvent(r api.Resource, ev etcdstore.Event) Event {
-	out := Event{Type: ev.Type, Revision: ev.Revision}
+	out := Event{Type: ev.Type, Revision: ev.Revision, prev: ev.PrevValue, store: s}
 	if ev.Type == watch.Error {
 		out.Err = s.apiError(r, "", ev.Err)
 		return out
@@ -183,11 +209,6 @@ func (s *Store) decodeEvent(r api.Resource, ev etcdstore.Event) Event {
 	var err error
 	if out.Object, err = s.decode(ev.Value, ev.Revision); err != nil {
 		return Event{Type: watch.Error, Err: err}
-	}
-	if ev.PrevValue != nil {
-		if out.PrevObject, err = s.decode(ev.PrevValue, ev.Revision); err != nil {
-			return Event{Type: watch.Error, Err: err}
-		}
 	}
 	return out
 }
@@ -206,7 +227,7 @@ func (s *Store) encode(obj runtime.Object) ([]byte, error) {
 	rv := m.GetResourceVersion()
 	m.SetResourceVersion("") // the revision is etcd's to keep, not the value's
 	defer m.SetResourceVersion(rv)
-	data, err := runtime.Encode(s.codec, api.WithKind(obj))
+	data, err := runtime.Encode(s.protobuf, api.WithKind(obj))
 	if err != nil {
 		return nil, apierrors.NewInternalError(fmt.Errorf("encode %T: %w", obj, err))
 	}
@@ -214,12 +235,16 @@ func (s *Store) encode(obj runtime.Object) ([]byte, error) {
 }
 
 func (s *Store) decode(data []byte, rev int64) (runtime.Object, error) {
-	obj, err := runtime.Decode(s.codec, data)
+	decoder := s.json
+	if bytes.HasPrefix(data, protobufPrefix) {
+		decoder = s.protobuf
+	}
+	obj, err := runtime.Decode(decoder, data)
 	if err != nil {
 		return nil, apierrors.NewInternalError(fmt.Errorf("decode stored object: %w", err))
 	}
 	mustMeta(obj).SetResourceVersion(strconv.FormatInt(rev, 10))
-	return obj, nil
+	return api.WithKind(obj), nil
 }
 
 // apiError turns an error of the core into the API error a client expects.
