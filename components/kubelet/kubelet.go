@@ -43,6 +43,9 @@ type Config struct {
 	// ResyncInterval is how often every pod is looked at even if nothing
 	// changed, and leftovers are removed (default 10s).
 	ResyncInterval time.Duration
+	// RelistInterval is how often the runtime is listed to notice
+	// containers that exit on their own (default 1s).
+	RelistInterval time.Duration
 	// LogAddress is where container logs are served for the API server (default :10250).
 	LogAddress string
 	// Workers is how many pods are synced at once (default 4).
@@ -110,6 +113,7 @@ func withDefaults(cfg Config) Config {
 	setDefault(&cfg.HeartbeatInterval, 5*time.Second)
 	setDefault(&cfg.LeaseDuration, 40*time.Second)
 	setDefault(&cfg.ResyncInterval, 10*time.Second)
+	setDefault(&cfg.RelistInterval, time.Second)
 	setDefault(&cfg.LogAddress, ":10250")
 	setDefault(&cfg.Workers, 4)
 	if cfg.Logger == nil {
@@ -136,6 +140,7 @@ func (k *Kubelet) Run(ctx context.Context) error {
 	}
 	go k.heartbeat(ctx)
 	go k.resync(ctx)
+	go k.relist(ctx)
 	for range k.cfg.Workers {
 		go k.work(ctx)
 	}

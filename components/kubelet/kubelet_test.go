@@ -22,11 +22,16 @@ import (
 // server, over a fake runtime.
 func startKubelet(t *testing.T) (kubernetes.Interface, *fakeRuntime) {
 	t.Helper()
+	return startKubeletWith(t, podstate.Policy{BackoffBase: 100 * time.Millisecond, BackoffCap: 400 * time.Millisecond})
+}
+
+func startKubeletWith(t *testing.T, policy podstate.Policy) (kubernetes.Interface, *fakeRuntime) {
+	t.Helper()
 	s := apiservertest.Start(t, apiservertest.Options{})
 	rt := newFakeRuntime()
 	k, err := kubelet.New(kubelet.Config{Client: s.Client, NodeName: "n1", Runtime: rt, NodeIP: "127.0.0.1",
-		Policy:     podstate.Policy{BackoffBase: 100 * time.Millisecond, BackoffCap: 400 * time.Millisecond},
-		LogAddress: freeAddress(t), HeartbeatInterval: 200 * time.Millisecond, ResyncInterval: 500 * time.Millisecond,
+		Policy: policy, LogAddress: freeAddress(t), HeartbeatInterval: 200 * time.Millisecond,
+		ResyncInterval: time.Minute, RelistInterval: 100 * time.Millisecond,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
@@ -196,4 +201,26 @@ func freeAddress(t *testing.T) string {
 	}
 	defer l.Close()
 	return l.Addr().String()
+}
+
+func TestACrashLoopShowsItsBackOffAndTheLastExit(t *testing.T) {
+	c, rt := startKubeletWith(t, podstate.Policy{BackoffBase: 3 * time.Second, BackoffCap: 3 * time.Second})
+	_, err := c.CoreV1().Pods("default").Create(context.Background(), boundPod("loop", corev1.RestartPolicyAlways), metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for attempt := 0; attempt < 2; attempt++ { // the first exit restarts at once, the second backs off
+		waitFor(t, "a running attempt", func() bool { return len(rt.running("loop", "app")) == 1 })
+		rt.exit(rt.running("loop", "app")[0], 1)
+	}
+	waitFor(t, "CrashLoopBackOff with the last exit code", func() bool {
+		cs := getPod(t, c, "loop").Status.ContainerStatuses
+		return len(cs) == 1 && cs[0].State.Waiting != nil && cs[0].State.Waiting.Reason == "CrashLoopBackOff" &&
+			cs[0].LastTerminationState.Terminated != nil && cs[0].LastTerminationState.Terminated.ExitCode == 1
+	})
+	waitFor(t, "the restart after the back-off, keeping the previous attempt", func() bool {
+		cs := getPod(t, c, "loop").Status.ContainerStatuses
+		return len(cs) == 1 && cs[0].RestartCount == 2 && cs[0].State.Running != nil &&
+			cs[0].LastTerminationState.Terminated != nil && cs[0].LastTerminationState.Terminated.ExitCode == 1
+	})
 }

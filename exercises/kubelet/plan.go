@@ -86,13 +86,18 @@ func teardownContainers(observed podstate.Pod, grace time.Duration) []podstate.A
 	return actions
 }
 
-// removeOld removes exited attempts older than the newest of each
+// removeOld removes exited attempts older than the two newest of each
 // container, and sandboxes older than the newest: the newest attempt stays,
-// for its exit code and logs.
+// and the one before it, whose exit code is the container's lastState and
+// whose output kubectl logs --previous shows.
 func removeOld(observed podstate.Pod) []podstate.Action {
 	var actions []podstate.Action
 	for _, c := range observed.Containers {
-		if latest := observed.Latest(c.Name); latest != nil && latest.ID != c.ID && c.State != podstate.Running {
+		latest := observed.Latest(c.Name)
+		if latest == nil || latest.ID == c.ID || c.State == podstate.Running {
+			continue
+		}
+		if prev := previousOf(observed, latest); prev == nil || prev.ID != c.ID {
 			actions = append(actions, podstate.RemoveContainer{ID: c.ID})
 		}
 	}
@@ -102,6 +107,20 @@ func removeOld(observed podstate.Pod) []podstate.Action {
 		}
 	}
 	return actions
+}
+
+// previousOf returns the newest exited attempt of latest's container
+// before latest, or nil.
+func previousOf(observed podstate.Pod, latest *podstate.Container) *podstate.Container {
+	var prev *podstate.Container
+	for i := range observed.Containers {
+		c := &observed.Containers[i]
+		if c.Name == latest.Name && c.ID != latest.ID && c.State == podstate.Exited && c.RestartCount < latest.RestartCount &&
+			(prev == nil || c.RestartCount > prev.RestartCount) {
+			prev = c
+		}
+	}
+	return prev
 }
 
 // podFinished reports whether every container of the pod has run and none
