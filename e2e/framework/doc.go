@@ -15,8 +15,10 @@
 //
 // Before the specs, parallel process 1 builds the images from this checkout
 // (components/images) and starts a cluster named e2e-<random> with the very
-// launcher `ownkube up` uses (components/cluster); every process then
-// connects to it. After the specs, process 1 brings the cluster down and fails
+// launcher `ownkube up` uses (components/cluster): the control plane and
+// NodeCount nodes, each offering NodeCPU and NodeMemory, whose kubelets back
+// off restarts from BackoffBase to BackoffCap. Every process then connects
+// to it. After the specs, process 1 brings the cluster down and fails
 // the suite if Docker still holds anything labelled with it.
 //
 // In a spec, Client, DynamicClient and RESTConfig talk to the API server the
@@ -24,6 +26,16 @@
 // that is deleted after it. When a spec fails, the objects and events of its
 // namespaces and the logs of every container of the cluster are attached to
 // its report. Docker is for the few specs that inject faults.
+//
+// For specs whose pods run: EchoPod and CrasherPod build pods of the
+// workload images; WaitForPod, WatchPods and AwaitPodEvent wait for a pod's
+// state, by polling or through a watch; DeletePodsAfterSpec has a spec's
+// pods deleted, and gone from their nodes, before its namespace goes.
+// Probe runs a one-shot ownkube/probe container on the cluster's network,
+// so traffic to pods is checked from inside the cluster, never from the
+// host (AskEcho asks an echo server who it is that way); PodContainers and
+// NodeContainer find a pod's or a node's containers in Docker, always among
+// those labelled with the cluster.
 //
 // Environment:
 //

@@ -34,6 +34,17 @@ const (
 	dumpTimeout = time.Minute
 )
 
+// The nodes of the suite's cluster: how many, what each offers to pods, and
+// their kubelets' restart back-off, short so that specs see restarts within
+// seconds (Kubernetes: 10s doubling to 5m).
+const (
+	NodeCount   = 2
+	NodeCPU     = "2"
+	NodeMemory  = "4Gi"
+	BackoffBase = time.Second
+	BackoffCap  = 4 * time.Second
+)
+
 // The state every process shares once SynchronizedBeforeSuite has run.
 var (
 	theCluster    *cluster.Cluster
@@ -75,7 +86,12 @@ func bringUp(ctx SpecContext) []byte {
 		Name:                   clusterName,
 		Image:                  image,
 		EtcdCompactionInterval: compaction,
-		Progress:               GinkgoWriter,
+		Nodes:                  NodeCount,
+		Node: cluster.NodeConfig{
+			CPU: NodeCPU, Memory: NodeMemory,
+			BackoffBase: BackoffBase, BackoffCap: BackoffCap,
+		},
+		Progress: GinkgoWriter,
 	})
 	Expect(err).NotTo(HaveOccurred(), "bring up cluster %s", clusterName)
 
