@@ -5,6 +5,7 @@
 
 IMPL     ?= solutions
 NAME     ?= ownkube
+NODES    ?= 2
 GO       ?= go
 FUZZTIME ?= 20s
 
@@ -33,7 +34,7 @@ images: build ## build the container images FROM scratch (no pulls)
 
 .PHONY: up
 up: images ## bring a cluster up (NAME=ownkube) and print its kubeconfig
-	$(BIN) up --name $(NAME) --image ownkube:$(IMPL)
+	$(BIN) up --name $(NAME) --image ownkube:$(IMPL) --nodes $(NODES)
 
 .PHONY: down
 down: build ## remove the cluster's containers, network and kubeconfig

@@ -15,12 +15,13 @@ func TestConfigDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if cfg.Name != "ownkube" || cfg.Image != "ownkube:solutions" || cfg.EtcdCompactionInterval != 5*time.Minute ||
-		strings.Join(cfg.Components, ",") != "etcd,apiserver" || cfg.StartupTimeout != time.Minute || cfg.Progress == nil {
+		strings.Join(cfg.Components, ",") != "etcd,apiserver,scheduler" || cfg.Nodes != 0 || cfg.StartupTimeout != time.Minute || cfg.Progress == nil {
 		t.Errorf("defaults = %+v", cfg)
 	}
 	for _, bad := range []Config{
 		{Name: "Upper"}, {Name: "-dash"}, {Name: "under_score"}, {Name: strings.Repeat("a", 41)},
 		{Components: []string{"scheduler-that-does-not-exist"}}, {APIServerPort: 70000},
+		{Nodes: -1}, {Nodes: maxNodes + 1}, {Nodes: 1, Components: []string{Etcd}},
 	} {
 		if _, err := bad.withDefaults(); err == nil {
 			t.Errorf("%+v: want an error", bad)
@@ -63,5 +64,19 @@ func TestRemovalTitle(t *testing.T) {
 	o := owned{containers: make([]container.Summary, 2), networks: make([]network.Summary, 1)}
 	if got := removalTitle(o); got != "Removing 2 containers, 1 network and the kubeconfig" {
 		t.Errorf("title = %q", got)
+	}
+}
+
+func TestKubeletArgsCarryTheNodeSettings(t *testing.T) {
+	cfg, _ := Config{Name: "c", Nodes: 1, Node: NodeConfig{CPU: "3", Pods: 20, BackoffBase: time.Second}}.withDefaults()
+	got := " " + strings.Join(kubeletArgs(cfg, nodeName("c", 1)), " ") + " "
+	for _, want := range []string{" kubelet ", " --cluster c ", " --node-name c-node-1 ", " --network ownkube-c ",
+		" --cpu 3 ", " --pods 20 ", " --backoff-base 1s ", " --master http://apiserver:6443 "} {
+		if !strings.Contains(got, want) {
+			t.Errorf("kubelet args %q lack %q", got, want)
+		}
+	}
+	if strings.Contains(got, "--memory") || strings.Contains(got, "--backoff-cap") {
+		t.Errorf("kubelet args %q set what was left to the kubelet's defaults", got)
 	}
 }
