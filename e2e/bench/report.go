@@ -287,7 +287,7 @@ func (f *schedulerFigures) print(w io.Writer, judged bool) {
 		c.Nodes, f.registered.Seconds())
 	fmt.Fprintf(w, "pods:     %d (10m cpu, 16Mi), created %d at a time before the scheduler started, in %.1fs (%.0f/s)\n",
 		c.Pods, createWorkers, f.created.Seconds(), perSecond(c.Pods, f.created))
-	fmt.Fprintln(w, "clients:  client-go, JSON, no client-side rate limit; the scheduler and the simulated nodes in this process, each its own")
+	fmt.Fprintln(w, "clients:  client-go, no client-side rate limit; the scheduler and the simulated nodes in this process, each its own, speaking protobuf as client-go does by default; the watch in JSON")
 	fmt.Fprintf(w, "phases:   scheduler start → first binding seen  %s (its informers' list)\n", load.FormatDuration(f.toFirstBind))
 	fmt.Fprintf(w, "          first → last binding seen          %s (%d of %d pods bound)\n", load.FormatDuration(f.bindSpan), f.bound, c.Pods)
 	fmt.Fprintf(w, "          first binding → last Running seen  %s (%d of %d bound pods Running)\n", load.FormatDuration(f.runningSpan), f.running, f.bound)

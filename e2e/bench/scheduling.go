@@ -164,9 +164,11 @@ func benchScheduler(ctx context.Context, e *env) (findings, error) {
 }
 
 // client is a client of its own for a component run in this process,
-// whose requests times records.
+// whose requests times records. It speaks what client-go speaks by default
+// (protobuf, then JSON), as the component does when it runs on its own.
 func (e *env) client(times *requestTimes) (kubernetes.Interface, error) {
 	rc := rest.CopyConfig(e.rest)
+	rc.ContentType, rc.AcceptContentTypes = "", ""
 	rc.Wrap(times.wrap)
 	return kubernetes.NewForConfig(rc)
 }
