@@ -26,17 +26,7 @@ func (s *Server) serveCreate(ctx context.Context, w http.ResponseWriter, r *http
 		s.serveBinding(ctx, w, r, req)
 		return
 	}
-	mode, err := parseFieldValidation(r)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	data, err := bodyJSON(w, r)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	obj, err := decodeObject(data, req.resource, mode, func(msg string) { warn(w, msg) })
+	obj, err := readObject(w, r, req.resource)
 	if err != nil {
 		writeError(w, err)
 		return

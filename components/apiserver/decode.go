@@ -145,3 +145,17 @@ func decodeOptions(r *http.Request, data []byte, into runtime.Object, what strin
 	}
 	return nil
 }
+
+// readObject reads a create's or update's body as an object of r's kind,
+// honouring the request's fieldValidation.
+func readObject(w http.ResponseWriter, r *http.Request, res api.Resource) (runtime.Object, error) {
+	mode, err := parseFieldValidation(r)
+	if err != nil {
+		return nil, err
+	}
+	data, err := bodyJSON(w, r)
+	if err != nil {
+		return nil, err
+	}
+	return decodeObject(data, res, mode, func(msg string) { warn(w, msg) })
+}

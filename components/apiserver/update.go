@@ -18,17 +18,7 @@ import (
 )
 
 func (s *Server) serveUpdate(ctx context.Context, w http.ResponseWriter, r *http.Request, req *request) {
-	mode, err := parseFieldValidation(r)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	data, err := bodyJSON(w, r)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	obj, err := decodeObject(data, req.resource, mode, func(msg string) { warn(w, msg) })
+	obj, err := readObject(w, r, req.resource)
 	if err != nil {
 		writeError(w, err)
 		return

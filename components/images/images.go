@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/docker/docker/client"
+
+	"github.com/ownkube/ownkube/components/cluster"
 )
 
 // The implementations a per-implementation image can link, chosen by build tag.
@@ -226,20 +228,7 @@ func ModuleRoot() (string, error) {
 }
 
 // connect returns a Docker client that has answered a ping.
-func connect(ctx context.Context) (*client.Client, error) {
-	docker, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
-	if err != nil {
-		return nil, fmt.Errorf("images: docker client: %w", err)
-	}
-	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	if _, err := docker.Ping(pingCtx); err != nil {
-		host := docker.DaemonHost()
-		docker.Close()
-		return nil, fmt.Errorf("Docker is not reachable at %s: is the engine running? (%w)", host, err)
-	}
-	return docker, nil
-}
+func connect(ctx context.Context) (*client.Client, error) { return cluster.Docker(ctx) }
 
 // engineArch is the GOARCH of the Docker engine, which may differ from the
 // machine running the build (a Mac with a Linux VM, say).

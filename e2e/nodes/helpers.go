@@ -21,7 +21,7 @@ const (
 	// specTimeout bounds a whole spec.
 	specTimeout = 3 * time.Minute
 	// restartTimeout bounds the wait for a container to be restarted
-	// (twice): a kubelet notices an exit within its resync (10s) and
+	// (twice): a kubelet notices an exit within its relist (1s) and
 	// backs off framework.BackoffBase, doubling, up to BackoffCap.
 	restartTimeout = 90 * time.Second
 	// heartbeatTimeout bounds the wait for a Lease renewal (every 5s).
