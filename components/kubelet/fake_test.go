@@ -163,3 +163,18 @@ func (f *fakeRuntime) envOf(podName string) map[string]string {
 	}
 	return out
 }
+
+// ids lists every container and sandbox with its state, sorted.
+func (f *fakeRuntime) ids() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var all []string
+	for id, c := range f.containers {
+		all = append(all, id+"="+string(c.c.State))
+	}
+	for id, s := range f.sandboxes {
+		all = append(all, id+"="+string(s.sb.State))
+	}
+	sort.Strings(all)
+	return fmt.Sprint(all)
+}

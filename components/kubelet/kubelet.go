@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/tools/cache"
 	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
 	"k8s.io/client-go/tools/record"
 	"k8s.io/client-go/util/workqueue"
@@ -137,6 +138,12 @@ func (k *Kubelet) Run(ctx context.Context) error {
 	defer logs.Close()
 	if err := k.source.Start(ctx, k.queue.Add); err != nil {
 		return err
+	}
+	// Until the source has seen every pod, a running pod it does not know
+	// yet would look like a leftover and be torn down: a restarted kubelet
+	// must adopt its pods, not kill them.
+	if !cache.WaitForCacheSync(ctx.Done(), k.source.HasSynced) {
+		return fmt.Errorf("kubelet: stopped before its pod source synced: %w", ctx.Err())
 	}
 	go k.heartbeat(ctx)
 	go k.resync(ctx)

@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"sync"
 	"testing"
 	"time"
 
@@ -29,7 +30,14 @@ func startKubeletWith(t *testing.T, policy podstate.Policy) (kubernetes.Interfac
 	t.Helper()
 	s := apiservertest.Start(t, apiservertest.Options{})
 	rt := newFakeRuntime()
-	k, err := kubelet.New(kubelet.Config{Client: s.Client, NodeName: "n1", Runtime: rt, NodeIP: "127.0.0.1",
+	runKubelet(t, s.Client, rt, policy)
+	return s.Client, rt
+}
+
+// runKubelet runs a kubelet for node n1 until the test ends or stop is called.
+func runKubelet(t *testing.T, c kubernetes.Interface, rt *fakeRuntime, policy podstate.Policy) (stop func()) {
+	t.Helper()
+	k, err := kubelet.New(kubelet.Config{Client: c, NodeName: "n1", Runtime: rt, NodeIP: "127.0.0.1",
 		Policy: policy, LogAddress: freeAddress(t), HeartbeatInterval: 200 * time.Millisecond,
 		ResyncInterval: time.Minute, RelistInterval: 100 * time.Millisecond,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
@@ -39,11 +47,12 @@ func startKubeletWith(t *testing.T, policy podstate.Policy) (kubernetes.Interfac
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- k.Run(ctx) }()
-	t.Cleanup(func() {
+	stop = sync.OnceFunc(func() {
 		cancel()
 		<-done
 	})
-	return s.Client, rt
+	t.Cleanup(stop)
+	return stop
 }
 
 func boundPod(name string, restart corev1.RestartPolicy) *corev1.Pod {
@@ -223,4 +232,27 @@ func TestACrashLoopShowsItsBackOffAndTheLastExit(t *testing.T) {
 		return len(cs) == 1 && cs[0].RestartCount == 2 && cs[0].State.Running != nil &&
 			cs[0].LastTerminationState.Terminated != nil && cs[0].LastTerminationState.Terminated.ExitCode == 1
 	})
+}
+
+func TestARestartedKubeletAdoptsWhatRuns(t *testing.T) {
+	s := apiservertest.Start(t, apiservertest.Options{})
+	rt := newFakeRuntime()
+	policy := podstate.Policy{BackoffBase: time.Second, BackoffCap: time.Second}
+	stop := runKubelet(t, s.Client, rt, policy)
+	for _, name := range []string{"a", "b", "c"} {
+		if _, err := s.Client.CoreV1().Pods("default").Create(context.Background(), boundPod(name, corev1.RestartPolicyAlways), metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, "three running pods", func() bool { return rt.count() == 6 && len(rt.running("c", "app")) == 1 })
+	before := rt.ids()
+	stop()
+	runKubelet(t, s.Client, rt, policy)
+	deadline := time.Now().Add(2 * time.Second) // a few relists and syncs
+	for time.Now().Before(deadline) {
+		if now := rt.ids(); now != before {
+			t.Fatalf("the restarted kubelet changed what runs:\n before %s\n now    %s", before, now)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }

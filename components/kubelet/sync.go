@@ -3,6 +3,7 @@ package kubelet
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -14,10 +15,16 @@ import (
 	"github.com/ownkube/ownkube/components/kubelet/podstate"
 )
 
+// errNotSynced asks for a sync to be retried once the source has synced.
+var errNotSynced = errors.New("kubelet: the pod source has not synced yet")
+
 // sync makes what runs for one pod key match the pod, and reports its
 // status. Leftovers under the key — containers of an older pod of the same
 // name — are torn down first.
 func (k *Kubelet) sync(ctx context.Context, key string) error {
+	if !k.source.HasSynced() {
+		return errNotSynced // never tear down what the source may still announce
+	}
 	pod := k.source.Pod(key)
 	all, err := k.runtime.Pods(ctx)
 	if err != nil {
