@@ -65,7 +65,7 @@ func (s *Server) serveDeleteCollection(ctx context.Context, w http.ResponseWrite
 			deleted = append(deleted, obj)
 		}
 	}
-	list, _, err := buildList(req.resource, deleted, &filter{labels: f.labels, fields: f.fields}, 0)
+	list, _, err := buildList(req.resource, deleted, f, 0)
 	if err != nil {
 		writeError(w, err)
 		return

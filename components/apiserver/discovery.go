@@ -7,6 +7,7 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/utils/ptr"
 
 	"github.com/ownkube/ownkube/components/api"
 )
@@ -43,7 +44,7 @@ func (s *Server) serveDiscovery(w http.ResponseWriter, r *http.Request) bool {
 	case len(parts) == 2 && parts[0] == "apis":
 		for _, gv := range api.GroupVersions() {
 			if gv.Group == parts[1] {
-				writeObject(w, http.StatusOK, ptrTo(apiGroup(gv, r)))
+				writeObject(w, http.StatusOK, ptr.To(apiGroup(gv, r)))
 				return true
 			}
 		}
@@ -108,5 +109,3 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.WriteHeader(code)
 	_ = json.NewEncoder(w).Encode(v)
 }
-
-func ptrTo[T any](v T) *T { return &v }

@@ -3,7 +3,6 @@ package apiserver
 import (
 	"context"
 	"net/http"
-	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/version"
@@ -66,5 +65,3 @@ func (s *Server) serveReady(w http.ResponseWriter, r *http.Request) {
 }
 
 func isTrue(v string) bool { return v == "true" || v == "1" }
-
-func trimPath(p string) string { return strings.TrimSuffix(p, "/") }

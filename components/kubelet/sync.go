@@ -69,10 +69,11 @@ func (k *Kubelet) syncPod(ctx context.Context, key string, pod *corev1.Pod, obse
 		return k.finishIfGone(ctx, key, pod, actions)
 	}
 	if changes(actions) {
+		missing := observed.MissingImages // checked above; checking again would only repeat its event
 		if observed, err = k.observe(ctx, pod); err != nil {
 			return err
 		}
-		observed.MissingImages = k.missingImages(ctx, pod)
+		observed.MissingImages = missing
 	}
 	k.probes.update(key, pod, observed)
 	return k.report(ctx, pod, observed, k.probes.results(pod, observed))
