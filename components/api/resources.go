@@ -64,6 +64,7 @@ var (
 	core         = schema.GroupVersion{Version: "v1"}
 	apps         = schema.GroupVersion{Group: "apps", Version: "v1"}
 	coordination = schema.GroupVersion{Group: "coordination.k8s.io", Version: "v1"}
+	discovery    = schema.GroupVersion{Group: "discovery.k8s.io", Version: "v1"}
 )
 
 // resources is the table of everything served, in discovery order.
@@ -77,6 +78,8 @@ var resources = []Resource{
 	{GroupVersionResource: core.WithResource("services"), Kind: "Service", Namespaced: true, ShortNames: []string{"svc"},
 		Categories: []string{"all"}, Subresources: []string{"status"}, Strategy: serviceStrategy{}},
 	{GroupVersionResource: core.WithResource("endpoints"), Kind: "Endpoints", Namespaced: true, ShortNames: []string{"ep"},
+		Strategy: plainStrategy{}},
+	{GroupVersionResource: discovery.WithResource("endpointslices"), Kind: "EndpointSlice", Namespaced: true,
 		Strategy: plainStrategy{}},
 	{GroupVersionResource: core.WithResource("events"), Kind: "Event", Namespaced: true, ShortNames: []string{"ev"},
 		Strategy: eventStrategy{}},

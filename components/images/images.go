@@ -33,6 +33,11 @@ const (
 	LabelDockerfileSHA256 = "ownkube.io/dockerfile-sha256"
 )
 
+// TagSuffixEnv names the variable whose value is appended to the tag of
+// every per-implementation image ("ownkube:solutions-mybranch"), so that
+// two work trees sharing one Docker engine test each its own binary.
+const TagSuffixEnv = "OWNKUBE_IMAGE_TAG_SUFFIX"
+
 // image describes one image of the kit: the program in it and its tag.
 // Adding an image is adding a row to table, a folder components/images/<Name>/
 // with its Dockerfile, and (for a workload) its main.go.
@@ -81,7 +86,7 @@ func Tag(name, impl string) (string, error) {
 
 func (img image) tag(impl string) string {
 	if img.PerImpl {
-		return img.Repository + ":" + impl
+		return img.Repository + ":" + impl + os.Getenv(TagSuffixEnv)
 	}
 	return img.Repository + ":latest"
 }
