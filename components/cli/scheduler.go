@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 
+	"github.com/ownkube/ownkube/components/leader"
 	"github.com/ownkube/ownkube/components/scheduler"
 )
 
@@ -17,6 +19,7 @@ var _ = register(func() *cobra.Command {
 		kubeconfig, master, schedulerName, bindAddress string
 		port                                           int
 		verbose                                        bool
+		election                                       leaderFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "scheduler (--kubeconfig PATH | --master URL)",
@@ -44,16 +47,27 @@ var _ = register(func() *cobra.Command {
 			if port > 0 {
 				health = fmt.Sprintf("%s:%d", bindAddress, port)
 			}
-			s, err := scheduler.New(scheduler.Config{
-				Client:        client,
-				SchedulerName: schedulerName,
-				Logger:        slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})),
-				HealthAddress: health,
-			})
-			if err != nil {
-				return err
+			log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+			// A Scheduler runs once: each term as leader builds a new one,
+			// with fresh informers.
+			run := func(ctx context.Context) error {
+				s, err := scheduler.New(scheduler.Config{
+					Client:        client,
+					SchedulerName: schedulerName,
+					Logger:        log,
+					HealthAddress: health,
+				})
+				if err != nil {
+					return err
+				}
+				return s.Run(ctx)
 			}
-			return s.Run(cmd.Context())
+			le := election.config()
+			if le == nil {
+				return run(cmd.Context())
+			}
+			le.Client, le.Name, le.Logger = client, "kube-scheduler", log
+			return leader.Run(cmd.Context(), *le, run)
 		},
 	}
 	f := cmd.Flags()
@@ -63,5 +77,6 @@ var _ = register(func() *cobra.Command {
 	f.StringVar(&bindAddress, "bind-address", "127.0.0.1", "address to serve /healthz and /readyz on (0.0.0.0 inside a container)")
 	f.IntVar(&port, "port", 10259, "port to serve /healthz and /readyz on; 0 not at all")
 	f.BoolVar(&verbose, "verbose", false, "log every decision and binding (debug level)")
+	election.register(cmd)
 	return cmd
 })

@@ -37,7 +37,7 @@ type Config struct {
 	// history. Default 5m.
 	EtcdCompactionInterval time.Duration
 	// Components are the control-plane components to start, all at once.
-	// Default etcd, apiserver and scheduler.
+	// Default etcd, apiserver, scheduler and controller-manager.
 	Components []string
 	// Nodes is how many nodes (kubelet containers) to start beside them.
 	Nodes int
@@ -75,7 +75,7 @@ func (cfg Config) withDefaults() (Config, error) {
 		cfg.EtcdCompactionInterval = DefaultEtcdCompactionInterval
 	}
 	if len(cfg.Components) == 0 {
-		cfg.Components = []string{Etcd, APIServer, Scheduler}
+		cfg.Components = []string{Etcd, APIServer, Scheduler, ControllerManager}
 	}
 	if cfg.Nodes < 0 || cfg.Nodes > maxNodes {
 		return cfg, fmt.Errorf("%d nodes: choose between 0 and %d", cfg.Nodes, maxNodes)

@@ -8,9 +8,10 @@ import (
 // Component names: each runs as container <cluster>-<name> with network
 // alias <name> and label ownkube.io/component=<name>.
 const (
-	Etcd      = "etcd"
-	APIServer = "apiserver"
-	Scheduler = "scheduler"
+	Etcd              = "etcd"
+	APIServer         = "apiserver"
+	Scheduler         = "scheduler"
+	ControllerManager = "controller-manager"
 )
 
 // component is one control-plane container: the ownkube subcommand it runs,
@@ -69,6 +70,14 @@ var controlPlane = []component{
 		Ready: "/healthz",
 		Args: func(Config, addressPlan) []string {
 			return []string{"scheduler", "--master", "http://apiserver:6443", "--bind-address", "0.0.0.0", "--port", "10259"}
+		},
+	},
+	{
+		Name:  ControllerManager,
+		Port:  10257,
+		Ready: "/healthz",
+		Args: func(Config, addressPlan) []string {
+			return []string{"controller-manager", "--master", "http://apiserver:6443", "--bind-address", "0.0.0.0", "--port", "10257"}
 		},
 	},
 }

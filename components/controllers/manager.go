@@ -1,0 +1,161 @@
+package controllers
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"slices"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
+	"k8s.io/client-go/tools/record"
+
+	"github.com/ownkube/ownkube/components/controllers/controller"
+	"github.com/ownkube/ownkube/components/leader"
+)
+
+// LeaseName is the Lease in kube-system the replicas compete for.
+const LeaseName = "kube-controller-manager"
+
+// Config configures a Manager.
+type Config struct {
+	// Client reaches the API server.
+	Client kubernetes.Interface
+	// Controllers names the controllers to run; empty means all of Names().
+	Controllers []string
+	// Options are the controllers' knobs.
+	Options controller.Options
+	// LeaderElection, when set, runs the controllers only while this replica
+	// holds the Lease LeaseName; its Client and Name are filled in.
+	LeaderElection *leader.Config
+	// HealthAddress, when set (host:port), serves /healthz (the process
+	// runs) and /readyz (it leads and its controllers run).
+	HealthAddress string
+	// Logger receives the controllers' lines; nil means slog's default.
+	Logger *slog.Logger
+}
+
+// Manager runs the controllers.
+type Manager struct {
+	cfg     Config
+	log     *slog.Logger
+	running atomic.Bool
+}
+
+// New checks cfg and fills in its defaults; Run starts the controllers.
+func New(cfg Config) (*Manager, error) {
+	if cfg.Client == nil {
+		return nil, errors.New("controller-manager: a Client is required")
+	}
+	if len(cfg.Controllers) == 0 {
+		cfg.Controllers = Names()
+	}
+	for _, name := range cfg.Controllers {
+		if !slices.Contains(Names(), name) {
+			return nil, fmt.Errorf("controller-manager: unknown controller %q; choose among %v", name, Names())
+		}
+	}
+	cfg.Options = cfg.Options.WithDefaults()
+	cfg.Logger = cmp.Or(cfg.Logger, slog.Default())
+	if le := cfg.LeaderElection; le != nil {
+		le.Client, le.Name, le.Logger = cfg.Client, LeaseName, cfg.Logger
+	}
+	return &Manager{cfg: cfg, log: cfg.Logger}, nil
+}
+
+// Run serves health, then runs the controllers — while leading, if leader
+// election is on — until ctx ends. It returns nil after a clean stop, and
+// leader.ErrLost if the Lease was lost (the process should exit and be
+// restarted, as kube-controller-manager is).
+func (m *Manager) Run(ctx context.Context) error {
+	g, ctx := errgroup.WithContext(ctx)
+	if m.cfg.HealthAddress != "" {
+		if err := m.serveHealth(ctx, g); err != nil {
+			return err
+		}
+	}
+	g.Go(func() error {
+		if m.cfg.LeaderElection == nil {
+			return m.runControllers(ctx)
+		}
+		return leader.Run(ctx, *m.cfg.LeaderElection, m.runControllers)
+	})
+	return g.Wait()
+}
+
+// runControllers builds every enabled controller on a fresh informer
+// factory, starts the informers and runs the controllers until ctx ends.
+func (m *Manager) runControllers(ctx context.Context) error {
+	events := record.NewBroadcaster(record.WithContext(ctx))
+	defer events.Shutdown()
+	events.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: m.cfg.Client.CoreV1().Events("")})
+	cc := &controller.Context{
+		Client:    m.cfg.Client,
+		Informers: informers.NewSharedInformerFactory(m.cfg.Client, 0),
+		Events:    events,
+		Options:   m.cfg.Options,
+		Log:       m.log,
+		Now:       time.Now,
+	}
+	var run []controller.Controller
+	for _, r := range registry {
+		if !slices.Contains(m.cfg.Controllers, r.Name) {
+			continue
+		}
+		c, err := r.New(cc)
+		if err != nil {
+			return fmt.Errorf("controller-manager: build the %s controller: %w", r.Name, err)
+		}
+		run = append(run, c)
+	}
+	g, ctx := errgroup.WithContext(ctx)
+	cc.Informers.Start(ctx.Done())
+	defer cc.Informers.Shutdown()
+	for _, c := range run {
+		g.Go(func() error { return c.Run(ctx) })
+	}
+	m.running.Store(true)
+	defer m.running.Store(false)
+	m.log.Info("controller-manager running", "controllers", m.cfg.Controllers)
+	return g.Wait()
+}
+
+// serveHealth listens on HealthAddress and serves /healthz and /readyz
+// until ctx ends.
+func (m *Manager) serveHealth(ctx context.Context, g *errgroup.Group) error {
+	ln, err := net.Listen("tcp", m.cfg.HealthAddress)
+	if err != nil {
+		return fmt.Errorf("controller-manager: listen on %s: %w", m.cfg.HealthAddress, err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
+	mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
+		if !m.running.Load() {
+			http.Error(w, "not leading: another replica runs the controllers", http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "ok")
+	})
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	g.Go(func() error {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("controller-manager: serve health: %w", err)
+		}
+		return nil
+	})
+	g.Go(func() error {
+		<-ctx.Done()
+		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return srv.Shutdown(shutdown)
+	})
+	return nil
+}

@@ -1,0 +1,25 @@
+package controllers
+
+import (
+	"github.com/ownkube/ownkube/components/controllers/controller"
+)
+
+// constructor builds one controller from the manager's context; it registers
+// the controller's informers and event handlers, and must not start anything.
+type constructor func(*controller.Context) (controller.Controller, error)
+
+// registry is every controller the manager knows, by the name
+// --controllers uses, in start order.
+var registry = []struct {
+	Name string
+	New  constructor
+}{}
+
+// Names lists the controllers the manager knows, in start order.
+func Names() []string {
+	names := make([]string, len(registry))
+	for i, r := range registry {
+		names[i] = r.Name
+	}
+	return names
+}
