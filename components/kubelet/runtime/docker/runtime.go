@@ -20,20 +20,21 @@ import (
 
 // Labels on every container the runtime creates, besides cluster.LabelCluster
 // and cluster.LabelComponent (= ComponentPod).
+// They are defined in package cluster, which the harness reads them from.
 const (
 	LabelNode         = cluster.LabelNode
-	LabelNamespace    = "ownkube.io/namespace"
-	LabelPod          = "ownkube.io/pod"
-	LabelPodUID       = "ownkube.io/pod-uid"
-	LabelContainer    = "ownkube.io/container"
-	LabelRestartCount = "ownkube.io/restart-count"
+	LabelNamespace    = cluster.LabelNamespace
+	LabelPod          = cluster.LabelPod
+	LabelPodUID       = cluster.LabelPodUID
+	LabelContainer    = cluster.LabelContainer
+	LabelRestartCount = cluster.LabelRestartCount
 )
 
 const (
 	// ComponentPod is the cluster.LabelComponent of a pod's containers.
-	ComponentPod = "pod"
+	ComponentPod = cluster.ComponentPod
 	// SandboxName is the LabelContainer of a pod's pause container.
-	SandboxName = "POD"
+	SandboxName = cluster.SandboxName
 	// DefaultPauseImage is Config.PauseImage when left empty.
 	DefaultPauseImage = "ownkube/pause:latest"
 )
