@@ -36,13 +36,11 @@ type Config struct {
 
 // Server serves the Kubernetes API from etcd.
 type Server struct {
-	cfg        Config
-	store      *storage.Store
-	log        *slog.Logger
-	handler    http.Handler
-	ready      atomic.Bool
-	namespaces *namespaceCleaner
-	gc         *collector
+	cfg     Config
+	store   *storage.Store
+	log     *slog.Logger
+	handler http.Handler
+	ready   atomic.Bool
 }
 
 // New checks cfg and builds a server; Run starts it.
@@ -54,8 +52,6 @@ func New(cfg Config) (*Server, error) {
 		cfg.Logger = slog.Default()
 	}
 	s := &Server{cfg: cfg, store: cfg.Store, log: cfg.Logger}
-	s.namespaces = newNamespaceCleaner(s)
-	s.gc = newCollector(s)
 	h, err := s.routes()
 	if err != nil {
 		return nil, err
@@ -74,8 +70,6 @@ func (s *Server) Start(ctx context.Context) error {
 		return err
 	}
 	go s.compactLoop(ctx)
-	go s.namespaces.run(ctx)
-	go s.gc.run(ctx)
 	return nil
 }
 

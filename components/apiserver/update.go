@@ -56,7 +56,6 @@ func (s *Server) update(ctx context.Context, req *request, obj, cur runtime.Obje
 	if readyToRemove(next) {
 		return s.remove(ctx, req.resource, next)
 	}
-	s.gc.track(next)
 	return s.store.Update(ctx, req.resource, next)
 }
 

@@ -2,6 +2,8 @@ package controllers
 
 import (
 	"github.com/ownkube/ownkube/components/controllers/controller"
+	"github.com/ownkube/ownkube/components/controllers/garbagecollector"
+	"github.com/ownkube/ownkube/components/controllers/namespace"
 )
 
 // constructor builds one controller from the manager's context; it registers
@@ -13,7 +15,10 @@ type constructor func(*controller.Context) (controller.Controller, error)
 var registry = []struct {
 	Name string
 	New  constructor
-}{}
+}{
+	{Name: garbagecollector.Name, New: garbagecollector.New},
+	{Name: namespace.Name, New: namespace.New},
+}
 
 // Names lists the controllers the manager knows, in start order.
 func Names() []string {
