@@ -16,10 +16,10 @@ import (
 var _ = register(func() *cobra.Command {
 	var (
 		kubeconfig, master, domain, address, bindAddress, resolvConf string
-		upstreams                                                     []string
-		healthPort                                                    int
-		upstreamTimeout                                               time.Duration
-		verbose                                                       bool
+		upstreams                                                    []string
+		healthPort                                                   int
+		upstreamTimeout                                              time.Duration
+		verbose                                                      bool
 	)
 	cmd := &cobra.Command{
 		Use:   "dns (--kubeconfig PATH | --master URL)",
