@@ -69,7 +69,9 @@ func (r request) lookup(ctx context.Context) (string, error) {
 	return out, nil
 }
 
-func isRcode(s string) bool { return s == "NXDOMAIN" || s == "SERVFAIL" || strings.HasPrefix(s, "RCODE") }
+func isRcode(s string) bool {
+	return s == "NXDOMAIN" || s == "SERVFAIL" || strings.HasPrefix(s, "RCODE")
+}
 
 // resolve asks the system's resolver, as a program in a pod would. Go's
 // resolver does not tell NXDOMAIN from a name without a record of the
