@@ -127,3 +127,17 @@ func TestTableFolders(t *testing.T) {
 		}
 	}
 }
+
+func TestSuffixedWorkloadTag(t *testing.T) {
+	t.Setenv(TagSuffixEnv, "-mytree")
+	if got := mustLookup(t, "probe").tag(Solutions); got != "ownkube/probe:latest-mytree" {
+		t.Errorf("probe tag %q, want ownkube/probe:latest-mytree", got)
+	}
+	if got := mustLookup(t, "echo").tag(Solutions); got != "ownkube/echo:latest" {
+		t.Errorf("echo tag %q: only suffixed images take the suffix", got)
+	}
+	t.Setenv(TagSuffixEnv, "")
+	if got := mustLookup(t, "probe").tag(Solutions); got != "ownkube/probe:latest" {
+		t.Errorf("probe tag %q without a suffix, want ownkube/probe:latest", got)
+	}
+}

@@ -8,10 +8,17 @@ import (
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/ownkube/ownkube/components/images"
 )
 
-// ProbeImage is the probe CLI (components/images/probe) as a pod's image.
-const ProbeImage = "ownkube/probe:latest"
+// ProbeImage is the probe CLI (components/images/probe) as a pod's image:
+// the tag the suite's bring-up built.
+func ProbeImage() string {
+	image, err := images.Tag("probe", defaultImpl)
+	Expect(err).NotTo(HaveOccurred())
+	return image
+}
 
 // ProbePod is a pod named name whose one container, "probe", runs the
 // probe once with args (say `dns web -want 10.1.128.20`) and is not
@@ -21,7 +28,7 @@ func ProbePod(name string, args ...string) *corev1.Pod {
 		ObjectMeta: metav1.ObjectMeta{Name: name},
 		Spec: corev1.PodSpec{
 			RestartPolicy: corev1.RestartPolicyNever,
-			Containers:    []corev1.Container{{Name: "probe", Image: ProbeImage, Args: args}},
+			Containers:    []corev1.Container{{Name: "probe", Image: ProbeImage(), Args: args}},
 		},
 	}
 }
