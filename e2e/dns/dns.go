@@ -115,6 +115,22 @@ var _ = Describe("Cluster DNS", dnsLabels, func() {
 		}, SpecTimeout(specTimeout))
 	})
 
+	Context("when a name is outside cluster.local", func() {
+		It("should forward it to the upstream, Docker's resolver, which knows the cluster's containers", func(ctx SpecContext) {
+			c := framework.Cluster()
+			apiserver, err := framework.Docker().ContainerInspect(ctx, c.Name+"-apiserver")
+			Expect(err).NotTo(HaveOccurred(), "inspect the API server's container")
+			Expect(apiserver.NetworkSettings.Networks).To(HaveKey(c.Network))
+			ip := apiserver.NetworkSettings.Networks[c.Network].IPAddress
+			server := c.DNS + ":53"
+			By(fmt.Sprintf("asking the cluster DNS at %s for apiserver, the API server's alias on network %s", server, c.Network))
+			out, code, err := framework.Probe(ctx, "dns", "apiserver", "-server", server, "-want", ip,
+				"-retries", lookupRetries, "-interval", lookupInterval)
+			Expect(err).NotTo(HaveOccurred(), "run a probe container")
+			Expect(code).To(Equal(0), "the cluster DNS should forward apiserver to Docker's resolver and answer %s; it answered %q", ip, out)
+		}, SpecTimeout(specTimeout))
+	})
+
 	Context("when a pod starts after Services of its namespace exist", func() {
 		It("should give its containers their _SERVICE_HOST and _SERVICE_PORT, unless enableServiceLinks is false", func(ctx SpecContext) {
 			svc := createService(ctx, ns, clusterIPService("web-front"))
