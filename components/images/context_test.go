@@ -65,6 +65,7 @@ func TestWriteContextShortBinary(t *testing.T) {
 }
 
 func TestTags(t *testing.T) {
+	t.Setenv(TagSuffixEnv, "") // the tags of a tree built without a suffix
 	for _, tc := range []struct {
 		img       image
 		impl, tag string
