@@ -15,7 +15,7 @@ func TestConfigDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if cfg.Name != "ownkube" || cfg.Image != "ownkube:solutions" || cfg.EtcdCompactionInterval != 5*time.Minute ||
-		strings.Join(cfg.Components, ",") != "etcd,apiserver,scheduler" || cfg.Nodes != 0 || cfg.StartupTimeout != time.Minute || cfg.Progress == nil {
+		strings.Join(cfg.Components, ",") != "etcd,apiserver,scheduler,dns" || cfg.Nodes != 0 || cfg.StartupTimeout != time.Minute || cfg.Progress == nil {
 		t.Errorf("defaults = %+v", cfg)
 	}
 	for _, bad := range []Config{
