@@ -2,6 +2,7 @@ package dns_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -19,6 +20,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/kubernetes/fake"
+	k8stesting "k8s.io/client-go/testing"
 	"k8s.io/utils/ptr"
 
 	clusterdns "github.com/ownkube/ownkube/components/dns"
@@ -422,5 +424,39 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		if _, err := clusterdns.New(cfg); err == nil {
 			t.Errorf("%s: New accepted %+v", name, cfg)
 		}
+	}
+}
+
+func TestNotReadyUntilTheInformersSync(t *testing.T) {
+	client := fake.NewClientset()
+	client.PrependReactor("list", "services", func(k8stesting.Action) (bool, runtime.Object, error) {
+		return true, nil, errors.New("the API server is not up yet")
+	})
+	pc, ln := listen(t)
+	hl, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := clusterdns.New(clusterdns.Config{Client: client, PacketConn: pc, Listener: ln, HealthListener: hl,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	}()
+	health := "http://" + hl.Addr().String()
+	waitFor(t, 5*time.Second, "/healthz to answer 200", func() bool { return httpStatus(health+"/healthz") == http.StatusOK })
+	if got := httpStatus(health + "/readyz"); got != http.StatusServiceUnavailable {
+		t.Errorf("/readyz answered %d before the informers synced, want 503", got)
+	}
+	if resp := query(t, pc.LocalAddr().String(), "udp", "web.default.svc.cluster.local", dns.TypeA); resp.Rcode != dns.RcodeServerFailure {
+		t.Errorf("before the informers synced: rcode %s, want SERVFAIL (not a false NXDOMAIN)", dns.RcodeToString[resp.Rcode])
 	}
 }
