@@ -2,6 +2,7 @@ package apiserver_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -173,4 +174,24 @@ func eventually(t *testing.T, what string, cond func() bool) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+func TestServiceMayNotAskForAnAddressTheClusterKeeps(t *testing.T) {
+	ctx, c := context.Background(), apiservertest.Start(t, apiservertest.Options{}).Client
+	svcs := c.CoreV1().Services("default")
+	ask := func(name, ip string) error {
+		_, err := svcs.Create(ctx, &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: name},
+			Spec: corev1.ServiceSpec{ClusterIP: ip, Ports: []corev1.ServicePort{{Port: 80}}}}, metav1.CreateOptions{})
+		return err
+	}
+	for _, ip := range []string{"10.96.0.1", "10.96.0.10", "10.96.0.16"} {
+		err := ask("kept-"+strings.ReplaceAll(ip, ".", "-"), ip)
+		if !apierrors.IsInvalid(err) || !strings.Contains(err.Error(), "reserved for the cluster") {
+			t.Errorf("clusterIP %s: got %v, want 422 Invalid saying it is reserved for the cluster", ip, err)
+		}
+	}
+	if _, err := svcs.Get(ctx, "kept-10-96-0-10", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		t.Errorf("a refused Service was stored: %v", err)
+	}
+	must(t, ask("free", "10.96.0.17"))
 }

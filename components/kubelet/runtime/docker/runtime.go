@@ -13,6 +13,7 @@ import (
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/client"
 	"github.com/docker/docker/pkg/stdcopy"
+	corev1 "k8s.io/api/core/v1"
 
 	"github.com/ownkube/ownkube/components/cluster"
 	"github.com/ownkube/ownkube/components/kubelet"
@@ -53,8 +54,12 @@ type Config struct {
 	Network string
 	// PauseImage is the sandbox image. Default DefaultPauseImage.
 	PauseImage string
-	// DNSSearch, if set, gives the DNS search path of a pod in namespace.
-	DNSSearch func(namespace string) []string
+	// DNS, if set, gives a pod's resolver configuration (kubelet.PodDNS),
+	// set on its sandbox: on a user-defined network Docker's resolver
+	// answers the network's own names and forwards the rest to the
+	// nameservers given, with the search path and options written into the
+	// pod's resolv.conf.
+	DNS func(pod *corev1.Pod) kubelet.DNSConfig
 }
 
 // Runtime runs pods as Docker containers. It is safe for concurrent use.
