@@ -96,15 +96,16 @@ var _ = Describe("Port forwarding", Label("portforward", "stage7"), func() {
 	})
 
 	Context("when nothing listens on the forwarded port", Label("kubectl"), func() {
-		It("should fail the connection and have kubectl report the refusal", func(ctx SpecContext) {
+		It("should fail the connection, and kubectl should report the refusal and stop", func(ctx SpecContext) {
 			pod := runEcho(ctx, ns, "deaf")
 			fwd := startKubectlForward(ns, nil, "pod/"+pod.Name, fmt.Sprintf(":%d", closedPort))
 			_, err := ask(ctx, fwd.local, "/")
 			Expect(err).To(HaveOccurred(), "a request to port %d, where nothing listens, should fail", closedPort)
 			Eventually(fwd.stderr).WithTimeout(forwardTimeout).WithPolling(200*time.Millisecond).Should(And(
 				ContainSubstring(fmt.Sprintf("error forwarding port %d to pod", closedPort)),
-				ContainSubstring("connection refused")),
-				"waiting for kubectl to report the refused connection to port %d", closedPort)
+				ContainSubstring("connection refused"),
+				ContainSubstring("lost connection to pod")),
+				"waiting for kubectl to report the refused connection to port %d and stop", closedPort)
 		}, SpecTimeout(specTimeout))
 	})
 
