@@ -35,8 +35,8 @@ const (
 	streamCreationTimeout = 30 * time.Second
 	// podDialTimeout bounds connecting to a port of a pod.
 	podDialTimeout = 5 * time.Second
-	// streamDrainTimeout is how long a client's last bytes may still reach
-	// a pod that has closed its side.
+	// streamDrainTimeout is how long the other direction of a forwarded
+	// connection may go on once one has ended.
 	streamDrainTimeout = time.Second
 )
 
@@ -116,18 +116,19 @@ func (k *Kubelet) sandboxIP(ctx context.Context, pod *corev1.Pod) (string, error
 	return "", fmt.Errorf("pod %s/%s has no running sandbox on node %s", pod.Namespace, pod.Name, k.cfg.NodeName)
 }
 
-// pipe copies both ways between a pod's connection and a client's stream.
-// When the client stops sending, the pod's connection is half-closed and
-// the pod has its answer copied back in full. When the pod closes first,
-// the client's last bytes get a grace of streamDrainTimeout, as containerd
-// gives them, and then pipe returns: the caller then closes the streams,
-// which tells kubectl this connection is done.
+// pipe copies both ways between a pod's connection and a client's stream
+// until one direction ends: the client stopped sending (kubectl's local
+// connection closed, or the forward is gone) or the pod closed its side.
+// The other direction then gets streamDrainTimeout to finish, as
+// containerd's port forwarder gives it, and pipe returns; the caller
+// closes the pod's connection and the streams, which tells kubectl this
+// connection is done. Nothing outlives the forward, whatever the pod does.
 func pipe(conn net.Conn, stream io.ReadWriteCloser) error {
 	up, down := make(chan error, 1), make(chan error, 1)
 	go func() {
 		_, err := io.Copy(conn, stream)
 		if tcp, ok := conn.(*net.TCPConn); ok {
-			_ = tcp.CloseWrite()
+			_ = tcp.CloseWrite() // the pod sees EOF and may still answer
 		}
 		up <- err
 	}()
@@ -138,14 +139,17 @@ func pipe(conn net.Conn, stream io.ReadWriteCloser) error {
 	var upErr, downErr error
 	select {
 	case upErr = <-up:
-		downErr = <-down
+		select {
+		case downErr = <-down:
+		case <-time.After(streamDrainTimeout):
+		}
 	case downErr = <-down:
 		select {
 		case upErr = <-up:
 		case <-time.After(streamDrainTimeout):
 		}
 	}
-	if downErr != nil {
+	if downErr != nil && !errors.Is(downErr, net.ErrClosed) {
 		return fmt.Errorf("copy from the pod: %w", downErr)
 	}
 	if upErr != nil && !errors.Is(upErr, net.ErrClosed) {

@@ -34,12 +34,19 @@ func podPort(t *testing.T, podName string) int {
 		t.Fatal(err)
 	}
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/big" {
+			_, _ = w.Write([]byte(strings.Repeat("x", bigAnswer)))
+			return
+		}
 		fmt.Fprintf(w, "pod %s path %s", podName, r.URL.Path)
 	}), ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	t.Cleanup(func() { _ = srv.Close() })
 	return ln.Addr().(*net.TCPAddr).Port
 }
+
+// bigAnswer is the size of a pod's answer to GET /big: many SPDY frames.
+const bigAnswer = 8 << 20
 
 // closedPort is a port nothing listens on.
 func closedPort(t *testing.T) int {
@@ -133,6 +140,9 @@ func TestPortForwardThroughTheAPIServerReachesThePodOverSPDY(t *testing.T) {
 		if got, want := get(t, local, path), "pod fwd path "+path; got != want {
 			t.Fatalf("answer %q, want %q", got, want)
 		}
+	}
+	if got := get(t, local, "/big"); len(got) != bigAnswer {
+		t.Fatalf("a %d-byte answer arrived as %d bytes", bigAnswer, len(got))
 	}
 }
 
