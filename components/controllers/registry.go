@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"github.com/ownkube/ownkube/components/controllers/controller"
+	"github.com/ownkube/ownkube/components/controllers/deployment"
 	"github.com/ownkube/ownkube/components/controllers/replicaset"
 )
 
@@ -16,6 +17,7 @@ var registry = []struct {
 	New  constructor
 }{
 	{Name: replicaset.Name, New: replicaset.New},
+	{Name: deployment.Name, New: deployment.New},
 }
 
 // Names lists the controllers the manager knows, in start order.
