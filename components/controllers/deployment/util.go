@@ -44,11 +44,11 @@ const (
 
 // skipCopy are the Deployment annotations not copied to its ReplicaSets.
 var skipCopy = map[string]bool{
-	corev1.LastAppliedConfigAnnotation: true,
-	RevisionAnnotation:                 true,
-	RevisionHistoryAnnotation:          true,
-	DesiredReplicasAnnotation:          true,
-	MaxReplicasAnnotation:              true,
+	corev1.LastAppliedConfigAnnotation:  true,
+	RevisionAnnotation:                  true,
+	RevisionHistoryAnnotation:           true,
+	DesiredReplicasAnnotation:           true,
+	MaxReplicasAnnotation:               true,
 	"deprecated.deployment.rollback.to": true,
 }
 
