@@ -279,6 +279,8 @@ var _ = Describe("Deployment", workloadLabels, func() {
 		It("should end Progressing=False, ProgressDeadlineExceeded, after progressDeadlineSeconds", func(ctx SpecContext) {
 			d := newDeployment("stuck", 1)
 			d.Spec.ProgressDeadlineSeconds = ptr.To[int32](8)
+			// None may be unavailable, so the one unready pod also makes it Available=False.
+			d.Spec.Strategy.RollingUpdate.MaxUnavailable = ptr.To(intstr.FromInt32(0))
 			d.Spec.Template.Spec.Containers[0].Env = append(d.Spec.Template.Spec.Containers[0].Env, corev1.EnvVar{Name: "READY_AFTER", Value: "1h"})
 			createDeployment(ctx, ns, d)
 			Eventually(ctx, func(g Gomega) {

@@ -38,9 +38,14 @@ func watchPods(ctx context.Context, ns string, check func(pods []*corev1.Pod) st
 	Expect(err).NotTo(HaveOccurred(), "watch the pods of %s", ns)
 	ctx, cancel := context.WithCancel(ctx)
 	pw := &podWatcher{pods: map[types.UID]*corev1.Pod{}, stop: cancel, done: make(chan struct{})}
+	// The listed pods are the state the watch starts from: checked once,
+	// all together, not one by one as they were listed.
+	pw.mu.Lock()
 	for i := range list.Items {
-		pw.apply(watch.Added, &list.Items[i], check)
+		pw.record(watch.Added, &list.Items[i])
 	}
+	pw.check("the list the watch started from", check)
+	pw.mu.Unlock()
 	go func() {
 		defer close(pw.done)
 		defer w.Stop()
@@ -68,6 +73,12 @@ func watchPods(ctx context.Context, ns string, check func(pods []*corev1.Pod) st
 func (pw *podWatcher) apply(typ watch.EventType, pod *corev1.Pod, check func([]*corev1.Pod) string) {
 	pw.mu.Lock()
 	defer pw.mu.Unlock()
+	pw.record(typ, pod)
+	pw.check(fmt.Sprintf("%s of %s", typ, pod.Name), check)
+}
+
+// record applies one event to the pods that count. Call with mu held.
+func (pw *podWatcher) record(typ watch.EventType, pod *corev1.Pod) {
 	pw.events++
 	if typ == watch.Deleted || pod.DeletionTimestamp != nil ||
 		pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed {
@@ -75,12 +86,17 @@ func (pw *podWatcher) apply(typ watch.EventType, pod *corev1.Pod, check func([]*
 	} else {
 		pw.pods[pod.UID] = pod
 	}
+}
+
+// check runs check on the pods that count and keeps what it finds. Call
+// with mu held.
+func (pw *podWatcher) check(after string, check func([]*corev1.Pod) string) {
 	pods := make([]*corev1.Pod, 0, len(pw.pods))
 	for _, p := range pw.pods {
 		pods = append(pods, p)
 	}
 	if problem := check(pods); problem != "" && len(pw.problems) < 10 {
-		pw.problems = append(pw.problems, fmt.Sprintf("after event %d (%s of %s): %s", pw.events, typ, pod.Name, problem))
+		pw.problems = append(pw.problems, fmt.Sprintf("after event %d (%s): %s", pw.events, after, problem))
 	}
 }
 
