@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"github.com/ownkube/ownkube/components/controllers/controller"
+	"github.com/ownkube/ownkube/components/controllers/nodelifecycle"
 )
 
 // constructor builds one controller from the manager's context; it registers
@@ -13,7 +14,9 @@ type constructor func(*controller.Context) (controller.Controller, error)
 var registry = []struct {
 	Name string
 	New  constructor
-}{}
+}{
+	{Name: "nodelifecycle", New: nodelifecycle.New},
+}
 
 // Names lists the controllers the manager knows, in start order.
 func Names() []string {
