@@ -1,0 +1,119 @@
+package controllers
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/ownkube/ownkube/e2e/framework"
+)
+
+const (
+	// specTimeout bounds a spec that runs a few pods.
+	specTimeout = 3 * time.Minute
+	// disruptiveTimeout bounds a spec that stops and restarts a node or a
+	// control-plane container, and waits for the cluster to heal.
+	disruptiveTimeout = 5 * time.Minute
+	// nodeTimeout bounds a node's noticed loss or return: the grace period,
+	// a monitor period or two, and a loaded machine's delays.
+	nodeTimeout = framework.NodeMonitorGracePeriod + time.Minute
+	// evictionTimeout bounds an eviction after the node was tainted: the
+	// toleration, and a loaded machine's delays.
+	evictionTimeout = framework.TolerationSeconds*time.Second + time.Minute
+)
+
+// create creates pod in namespace ns.
+func create(ctx context.Context, ns string, pod *corev1.Pod) *corev1.Pod {
+	GinkgoHelper()
+	created, err := framework.Client().CoreV1().Pods(ns).Create(ctx, pod, metav1.CreateOptions{})
+	Expect(err).NotTo(HaveOccurred(), "create pod %s/%s", ns, pod.Name)
+	return created
+}
+
+// waitRunning waits until pod ns/name is bound and Running.
+func waitRunning(ctx context.Context, ns, name string) *corev1.Pod {
+	GinkgoHelper()
+	return framework.WaitForPod(ctx, ns, name, framework.PodStartTimeout, "bound and Running",
+		func(g Gomega, pod *corev1.Pod) {
+			g.Expect(pod.Spec.NodeName).NotTo(BeEmpty(), "not scheduled: %s", framework.DescribePod(pod))
+			g.Expect(pod.Status.Phase).To(Equal(corev1.PodRunning), framework.DescribePod(pod))
+		})
+}
+
+// waitForNode gets node name until check passes, and returns it.
+func waitForNode(ctx context.Context, name string, timeout time.Duration, awaited string, check func(g Gomega, node *corev1.Node)) *corev1.Node {
+	GinkgoHelper()
+	var node *corev1.Node
+	Eventually(ctx, func(g Gomega) {
+		n, err := framework.Client().CoreV1().Nodes().Get(ctx, name, metav1.GetOptions{})
+		g.Expect(err).NotTo(HaveOccurred())
+		check(g, n)
+		node = n
+	}).WithTimeout(timeout).WithPolling(framework.Poll).Should(Succeed(), "waiting for node %s: %s", name, awaited)
+	return node
+}
+
+// nodeCondition is node's condition of type typ, or nil.
+func nodeCondition(node *corev1.Node, typ corev1.NodeConditionType) *corev1.NodeCondition {
+	for i := range node.Status.Conditions {
+		if node.Status.Conditions[i].Type == typ {
+			return &node.Status.Conditions[i]
+		}
+	}
+	return nil
+}
+
+// expectReadyAndUntainted checks that node reports Ready=True and carries
+// none of the node lifecycle controller's taints.
+func expectReadyAndUntainted(g Gomega, node *corev1.Node) {
+	ready := nodeCondition(node, corev1.NodeReady)
+	g.Expect(ready).NotTo(BeNil(), "node %s has no Ready condition", node.Name)
+	g.Expect(ready.Status).To(Equal(corev1.ConditionTrue), "node %s: Ready is %s (%s)", node.Name, ready.Status, ready.Reason)
+	for _, t := range node.Spec.Taints {
+		g.Expect(t.Key).NotTo(BeElementOf(corev1.TaintNodeUnreachable, corev1.TaintNodeNotReady),
+			"node %s still carries taint %s", node.Name, t.ToString())
+	}
+}
+
+// waitClusterHealthy waits until every node of the suite is Ready and untainted.
+func waitClusterHealthy(ctx context.Context) {
+	GinkgoHelper()
+	for _, n := range framework.Cluster().Nodes {
+		waitForNode(ctx, n, nodeTimeout, "Ready, without the unreachable or not-ready taints", expectReadyAndUntainted)
+	}
+}
+
+// hasTaint reports whether node carries a taint of key and effect.
+func hasTaint(node *corev1.Node, key string, effect corev1.TaintEffect) bool {
+	return slices.ContainsFunc(node.Spec.Taints, func(t corev1.Taint) bool { return t.Key == key && t.Effect == effect })
+}
+
+// lastNode is the suite's node that disruptive specs stop: the last by name.
+func lastNode() string {
+	GinkgoHelper()
+	names := slices.Clone(framework.Cluster().Nodes)
+	slices.Sort(names)
+	Expect(len(names)).To(BeNumerically(">=", 2), "these specs need two nodes or more; the cluster has %v", names)
+	return names[len(names)-1]
+}
+
+// expectEvent waits for an event of reason about the object of kind and
+// name in namespace ns.
+func expectEvent(ctx context.Context, ns, kind, name, reason string) {
+	GinkgoHelper()
+	Eventually(ctx, func(g Gomega) {
+		events, err := framework.Client().CoreV1().Events(ns).List(ctx, metav1.ListOptions{})
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(events.Items).To(ContainElement(And(
+			HaveField("InvolvedObject.Kind", kind),
+			HaveField("InvolvedObject.Name", name),
+			HaveField("Reason", reason),
+		)))
+	}).WithTimeout(30*time.Second).WithPolling(framework.Poll).Should(Succeed(),
+		"waiting for an event %s about %s %s/%s", reason, kind, ns, name)
+}
