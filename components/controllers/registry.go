@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"github.com/ownkube/ownkube/components/controllers/controller"
+	"github.com/ownkube/ownkube/components/controllers/job"
 	"github.com/ownkube/ownkube/components/controllers/nodelifecycle"
 )
 
@@ -16,6 +17,7 @@ var registry = []struct {
 	New  constructor
 }{
 	{Name: "nodelifecycle", New: nodelifecycle.New},
+	{Name: "job", New: job.New},
 }
 
 // Names lists the controllers the manager knows, in start order.
