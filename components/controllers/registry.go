@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"github.com/ownkube/ownkube/components/controllers/controller"
+	"github.com/ownkube/ownkube/components/controllers/daemonset"
 	"github.com/ownkube/ownkube/components/controllers/job"
 	"github.com/ownkube/ownkube/components/controllers/nodelifecycle"
 )
@@ -18,6 +19,7 @@ var registry = []struct {
 }{
 	{Name: "nodelifecycle", New: nodelifecycle.New},
 	{Name: "job", New: job.New},
+	{Name: "daemonset", New: daemonset.New},
 }
 
 // Names lists the controllers the manager knows, in start order.

@@ -132,7 +132,7 @@ var _ = Describe("Job", jobLabels, func() {
 			Expect(job.Status.CompletionTime).To(BeNil(), "a Failed Job has no completion time")
 			Consistently(ctx, func(g Gomega) {
 				g.Expect(jobPods(ctx, job)).To(HaveLen(3), "a Failed Job creates no more pods")
-			}).WithTimeout(3*time.Second).WithPolling(framework.Poll).Should(Succeed())
+			}).WithTimeout(3 * time.Second).WithPolling(framework.Poll).Should(Succeed())
 		}, SpecTimeout(specTimeout))
 	})
 

@@ -120,7 +120,7 @@ var _ = Describe("Node lifecycle", nodeLifecycleLabels, Label("disruptive"), Ser
 				pod, err := framework.Client().CoreV1().Pods(ns).Get(ctx, "stays", metav1.GetOptions{})
 				g.Expect(err).NotTo(HaveOccurred())
 				g.Expect(pod.DeletionTimestamp).To(BeNil(), "a pod that tolerates the taint for ever should not be evicted")
-			}).WithTimeout(3*time.Second).WithPolling(framework.Poll).Should(Succeed())
+			}).WithTimeout(3 * time.Second).WithPolling(framework.Poll).Should(Succeed())
 
 			By("starting the node again")
 			Expect(framework.StartNode(ctx, lost)).To(Succeed())

@@ -42,18 +42,36 @@ func AddNode(ctx context.Context, i int) (string, error) {
 	return cluster.AddNode(ctx, cfg, i)
 }
 
-// RemoveNode removes the container of node (its pods' containers are the
-// kubelet's; they are not touched) and deletes its Node, as an
-// administrator retiring a machine would.
+// RemoveNode removes node's container and its pods' containers, as a
+// machine taken away would lose them, and deletes its Node, as an
+// administrator retiring it would.
 func RemoveNode(ctx context.Context, node string) error {
-	ctr, err := NodeContainer(ctx, node)
+	list, err := nodeContainers(ctx, node)
 	if err != nil {
 		return err
 	}
-	if err := RemoveContainer(ctx, ctr.ID); err != nil {
-		return err
+	for _, c := range list {
+		if err := RemoveContainer(ctx, c.ID); err != nil {
+			return err
+		}
 	}
 	return deleteNode(ctx, node)
+}
+
+// nodeContainers lists node's container and its pods' containers, the
+// node's first.
+func nodeContainers(ctx context.Context, node string) ([]container.Summary, error) {
+	list, err := Docker().ContainerList(ctx, container.ListOptions{All: true, Filters: filters.NewArgs(
+		filters.Arg("label", cluster.LabelCluster+"="+Cluster().Name),
+		filters.Arg("label", cluster.LabelNode+"="+node),
+	)})
+	if err != nil {
+		return nil, fmt.Errorf("list the containers of node %s: %w", node, err)
+	}
+	slices.SortStableFunc(list, func(a, b container.Summary) int {
+		return cmpBool(a.Labels[cluster.LabelComponent] != cluster.Node, b.Labels[cluster.LabelComponent] != cluster.Node)
+	})
+	return list, nil
 }
 
 // StartReplica starts another container of component (cluster.Scheduler
@@ -77,18 +95,15 @@ func ComponentContainer(component string) string {
 // labelled ownkube.io/node=<node>), as a machine that died would lose them
 // all. StartNode brings the node back.
 func StopNode(ctx context.Context, node string) error {
-	list, err := Docker().ContainerList(ctx, container.ListOptions{Filters: filters.NewArgs(
-		filters.Arg("label", cluster.LabelCluster+"="+Cluster().Name),
-		filters.Arg("label", cluster.LabelNode+"="+node),
-	)})
-	if err != nil {
-		return fmt.Errorf("list the containers of node %s: %w", node, err)
-	}
 	// The kubelet first, so it restarts none of the pods' containers.
-	slices.SortStableFunc(list, func(a, b container.Summary) int {
-		return cmpBool(a.Labels[cluster.LabelComponent] != cluster.Node, b.Labels[cluster.LabelComponent] != cluster.Node)
-	})
+	list, err := nodeContainers(ctx, node)
+	if err != nil {
+		return err
+	}
 	for _, c := range list {
+		if c.State != container.StateRunning {
+			continue
+		}
 		if err := Docker().ContainerStop(ctx, c.ID, container.StopOptions{Timeout: ptr.To(0)}); err != nil {
 			return fmt.Errorf("stop container %s of node %s: %w", c.Names, node, err)
 		}
