@@ -5,10 +5,12 @@ import (
 	"slices"
 	"time"
 
+	"github.com/docker/docker/api/types/container"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 
 	"github.com/ownkube/ownkube/e2e/framework"
 )
@@ -116,4 +118,10 @@ func expectEvent(ctx context.Context, ns, kind, name, reason string) {
 		)))
 	}).WithTimeout(30*time.Second).WithPolling(framework.Poll).Should(Succeed(),
 		"waiting for an event %s about %s %s/%s", reason, kind, ns, name)
+}
+
+// containerStopGraceful stops a container with SIGTERM and ten seconds to
+// exit, so a leader releases its Lease.
+func containerStopGraceful() container.StopOptions {
+	return container.StopOptions{Timeout: ptr.To(10)}
 }
