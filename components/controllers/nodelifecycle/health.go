@@ -197,7 +197,7 @@ func (c *Controller) taint(ctx context.Context, node *corev1.Node, ready corev1.
 		if t.Effect == corev1.TaintEffectNoExecute {
 			swap := hasTaint(node.Spec.Taints, unreachableNoExecute) || hasTaint(node.Spec.Taints, notReadyNoExecute)
 			if !swap {
-				if wait = c.mayTaint(node.Name); wait > 0 {
+				if wait = c.mayTaint(node.Name, ready); wait > 0 {
 					continue
 				}
 			}
@@ -220,8 +220,8 @@ func (c *Controller) taint(ctx context.Context, node *corev1.Node, ready corev1.
 // mayTaint answers 0 when a node may be tainted NoExecute now, or how long
 // to wait: the eviction rate of the zone's state, from the learner's core,
 // through a token bucket of one.
-func (c *Controller) mayTaint(node string) time.Duration {
-	ready, notReady := c.zoneCounts()
+func (c *Controller) mayTaint(node string, status corev1.ConditionStatus) time.Duration {
+	ready, notReady := c.zoneCounts(node, status)
 	zone, rate := core.EvictionRate(ready, notReady, c.rates())
 	if rate <= 0 {
 		c.log.Info("not evicting: too much of the cluster is down", "node", node, "zone", zone, "ready", ready, "notReady", notReady)
@@ -238,14 +238,19 @@ func (c *Controller) mayTaint(node string) time.Duration {
 	return time.Duration(float64(time.Second) / rate)
 }
 
-// zoneCounts counts the nodes Ready and the others.
-func (c *Controller) zoneCounts() (ready, notReady int) {
+// zoneCounts counts the nodes Ready and the others, node counted as
+// status says (the cache may not show what this sync just wrote).
+func (c *Controller) zoneCounts(node string, status corev1.ConditionStatus) (ready, notReady int) {
 	nodes, err := c.nodes.List(everything)
 	if err != nil {
 		return 0, 0
 	}
 	for _, n := range nodes {
-		if readyStatus(n) == corev1.ConditionTrue {
+		s := readyStatus(n)
+		if n.Name == node {
+			s = status
+		}
+		if s == corev1.ConditionTrue {
 			ready++
 		} else {
 			notReady++
