@@ -131,7 +131,7 @@ func (req *request) allows() bool {
 		return req.verb == "get"
 	case "finalize":
 		return req.verb == "update"
-	case "status":
+	case "status", "scale":
 		return req.verb == "get" || req.verb == "update" || req.verb == "patch"
 	}
 	return true

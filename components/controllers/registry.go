@@ -3,8 +3,10 @@ package controllers
 import (
 	"github.com/ownkube/ownkube/components/controllers/controller"
 	"github.com/ownkube/ownkube/components/controllers/daemonset"
+	"github.com/ownkube/ownkube/components/controllers/deployment"
 	"github.com/ownkube/ownkube/components/controllers/job"
 	"github.com/ownkube/ownkube/components/controllers/nodelifecycle"
+	"github.com/ownkube/ownkube/components/controllers/replicaset"
 )
 
 // constructor builds one controller from the manager's context; it registers
@@ -17,6 +19,8 @@ var registry = []struct {
 	Name string
 	New  constructor
 }{
+	{Name: replicaset.Name, New: replicaset.New},
+	{Name: deployment.Name, New: deployment.New},
 	{Name: "nodelifecycle", New: nodelifecycle.New},
 	{Name: "job", New: job.New},
 	{Name: "daemonset", New: daemonset.New},
