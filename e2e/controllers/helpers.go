@@ -2,14 +2,18 @@ package controllers
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"time"
 
 	"github.com/docker/docker/api/types/container"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
 
 	"github.com/ownkube/ownkube/e2e/framework"
@@ -124,4 +128,75 @@ func expectEvent(ctx context.Context, ns, kind, name, reason string) {
 // exit, so a leader releases its Lease.
 func containerStopGraceful() container.StopOptions {
 	return container.StopOptions{Timeout: ptr.To(10)}
+}
+
+// otherNodes are the suite's nodes but node.
+func otherNodes(node string) []string {
+	return slices.DeleteFunc(slices.Clone(framework.Cluster().Nodes), func(n string) bool { return n == node })
+}
+
+// setUnschedulable cordons node (or uncordons it), as kubectl cordon does;
+// an uncordon is also done after the spec, whatever happens.
+func setUnschedulable(ctx context.Context, node string, unschedulable bool) {
+	GinkgoHelper()
+	patch := []byte(fmt.Sprintf(`{"spec":{"unschedulable":%t}}`, unschedulable))
+	_, err := framework.Client().CoreV1().Nodes().Patch(ctx, node, types.StrategicMergePatchType, patch, metav1.PatchOptions{})
+	Expect(err).NotTo(HaveOccurred(), "set node %s unschedulable=%t", node, unschedulable)
+	if unschedulable {
+		DeferCleanup(func(ctx SpecContext) {
+			_, err := framework.Client().CoreV1().Nodes().Patch(ctx, node, types.StrategicMergePatchType,
+				[]byte(`{"spec":{"unschedulable":false}}`), metav1.PatchOptions{})
+			Expect(err).NotTo(HaveOccurred(), "uncordon node %s", node)
+		})
+	}
+}
+
+// createReplicaSet creates a ReplicaSet of replicas echo pods, deleted
+// after the spec before its pods are.
+func createReplicaSet(ctx context.Context, ns, name string, replicas int32) *appsv1.ReplicaSet {
+	GinkgoHelper()
+	pod := framework.EchoPod(name)
+	sets := framework.Client().AppsV1().ReplicaSets(ns)
+	rs, err := sets.Create(ctx, &appsv1.ReplicaSet{
+		ObjectMeta: metav1.ObjectMeta{Name: name},
+		Spec: appsv1.ReplicaSetSpec{Replicas: ptr.To(replicas), Selector: &metav1.LabelSelector{MatchLabels: pod.Labels},
+			Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: pod.Labels}, Spec: pod.Spec}},
+	}, metav1.CreateOptions{})
+	Expect(err).NotTo(HaveOccurred(), "create replicaset %s/%s", ns, name)
+	DeferCleanup(func(ctx SpecContext) {
+		err := sets.Delete(ctx, name, metav1.DeleteOptions{PropagationPolicy: ptr.To(metav1.DeletePropagationForeground)})
+		if !apierrors.IsNotFound(err) {
+			Expect(err).NotTo(HaveOccurred(), "delete replicaset %s/%s", ns, name)
+		}
+	})
+	return rs
+}
+
+// waitReplicaSetOn waits until rs has its replicas Ready, not being
+// deleted, all on nodes among nodes, and returns them.
+func waitReplicaSetOn(ctx context.Context, rs *appsv1.ReplicaSet, nodes []string) []corev1.Pod {
+	GinkgoHelper()
+	var pods []corev1.Pod
+	Eventually(ctx, func(g Gomega) {
+		sel, err := metav1.LabelSelectorAsSelector(rs.Spec.Selector)
+		g.Expect(err).NotTo(HaveOccurred())
+		list, err := framework.Client().CoreV1().Pods(rs.Namespace).List(ctx, metav1.ListOptions{LabelSelector: sel.String()})
+		g.Expect(err).NotTo(HaveOccurred())
+		pods = slices.DeleteFunc(list.Items, func(p corev1.Pod) bool { return p.DeletionTimestamp != nil })
+		g.Expect(pods).To(HaveLen(int(*rs.Spec.Replicas)), "live pods: %v", podNodes(pods))
+		for _, p := range pods {
+			g.Expect(nodes).To(ContainElement(p.Spec.NodeName), "pod %s on %q", p.Name, p.Spec.NodeName)
+			g.Expect(framework.IsPodReady(&p)).To(BeTrue(), framework.DescribePod(&p))
+		}
+	}).WithTimeout(evictionTimeout).WithPolling(framework.Poll).Should(Succeed(),
+		"waiting for replicaset %s/%s to have %d Ready pods on %v", rs.Namespace, rs.Name, *rs.Spec.Replicas, nodes)
+	return pods
+}
+
+func podNodes(pods []corev1.Pod) map[string]string {
+	out := map[string]string{}
+	for _, p := range pods {
+		out[p.Name] = p.Spec.NodeName
+	}
+	return out
 }

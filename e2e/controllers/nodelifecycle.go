@@ -77,6 +77,17 @@ var _ = Describe("Node lifecycle", nodeLifecycleLabels, Label("disruptive"), Ser
 			evictedUID := waitRunning(ctx, ns, "evicted").UID
 			staysUID := waitRunning(ctx, ns, "stays").UID
 
+			By("running a ReplicaSet of two pods on node " + lost + ", the other nodes cordoned meanwhile")
+			others := otherNodes(lost)
+			for _, n := range others {
+				setUnschedulable(ctx, n, true)
+			}
+			rs := createReplicaSet(ctx, ns, "replaced", 2)
+			oldPods := waitReplicaSetOn(ctx, rs, []string{lost})
+			for _, n := range others {
+				setUnschedulable(ctx, n, false)
+			}
+
 			By("stopping the node's container and its pods' containers, as a dead machine loses them")
 			stoppedAt := time.Now()
 			Expect(framework.StopNode(ctx, lost)).To(Succeed())
@@ -115,6 +126,9 @@ var _ = Describe("Node lifecycle", nodeLifecycleLabels, Label("disruptive"), Ser
 				"evicted at %s, the taint was added at %s: a pod tolerating it for %ds must stay that long", deletedAt, tainted, framework.TolerationSeconds)
 			expectEvent(ctx, ns, "Pod", "evicted", "TaintManagerEviction")
 
+			By("seeing the ReplicaSet's pods replaced on the other nodes")
+			waitReplicaSetOn(ctx, rs, others)
+
 			By("seeing the pod that tolerates unreachable for ever stay")
 			Consistently(ctx, func(g Gomega) {
 				pod, err := framework.Client().CoreV1().Pods(ns).Get(ctx, "stays", metav1.GetOptions{})
@@ -135,6 +149,19 @@ var _ = Describe("Node lifecycle", nodeLifecycleLabels, Label("disruptive"), Ser
 				g.Expect(ctrs).To(BeEmpty(), "the evicted pod's containers should be removed")
 			}).WithTimeout(framework.PodDeleteTimeout).WithPolling(framework.Poll).Should(Succeed(),
 				"waiting for the returned node's kubelet to finish the evicted pod")
+
+			By("seeing the ReplicaSet's old pods finished and their containers removed, its new pods kept")
+			Eventually(ctx, func(g Gomega) {
+				for _, p := range oldPods {
+					_, err := framework.Client().CoreV1().Pods(ns).Get(ctx, p.Name, metav1.GetOptions{})
+					g.Expect(apierrors.IsNotFound(err)).To(BeTrue(), "old pod %s should be gone, got %v", p.Name, err)
+					ctrs, err := framework.PodContainers(ctx, p.UID)
+					g.Expect(err).NotTo(HaveOccurred())
+					g.Expect(ctrs).To(BeEmpty(), "the old pod %s's containers should be removed", p.Name)
+				}
+			}).WithTimeout(framework.PodDeleteTimeout).WithPolling(framework.Poll).Should(Succeed(),
+				"waiting for the returned node's kubelet to finish the ReplicaSet's old pods")
+			waitReplicaSetOn(ctx, rs, others)
 
 			By("seeing the pod that stayed run again, once")
 			waitRunning(ctx, ns, "stays")
