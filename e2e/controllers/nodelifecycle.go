@@ -101,8 +101,13 @@ var _ = Describe("Node lifecycle", nodeLifecycleLabels, Label("disruptive"), Ser
 				g.Expect(hasTaint(n, corev1.TaintNodeUnreachable, corev1.TaintEffectNoExecute)).To(BeTrue(), "taints: %v", n.Spec.Taints)
 				g.Expect(hasTaint(n, corev1.TaintNodeUnreachable, corev1.TaintEffectNoSchedule)).To(BeTrue(), "taints: %v", n.Spec.Taints)
 			})
-			Expect(time.Since(stoppedAt)).To(BeNumerically(">=", framework.NodeMonitorGracePeriod-time.Second),
-				"the node should be marked Unknown only once its grace period (%s) has passed", framework.NodeMonitorGracePeriod)
+			lease, err := framework.Client().CoordinationV1().Leases(corev1.NamespaceNodeLease).Get(ctx, lost, metav1.GetOptions{})
+			Expect(err).NotTo(HaveOccurred())
+			renewed := lease.Spec.RenewTime.Time
+			Expect(renewed).To(BeTemporally("<", stoppedAt.Add(time.Second)), "the Lease is not renewed once the node is stopped")
+			marked := nodeCondition(node, corev1.NodeReady).LastTransitionTime.Time
+			Expect(marked.Sub(renewed)).To(BeNumerically(">=", framework.NodeMonitorGracePeriod-time.Second),
+				"marked Unknown at %s, last renewal at %s: not before the grace period (%s) has passed", marked, renewed, framework.NodeMonitorGracePeriod)
 			var tainted time.Time
 			for _, t := range node.Spec.Taints {
 				if t.Key == corev1.TaintNodeUnreachable && t.Effect == corev1.TaintEffectNoExecute {
