@@ -41,6 +41,7 @@ var benchmarks = []benchmark{
 	{name: "get", cluster: controlPlane, run: latency(benchGet)},
 	{name: "startup", cluster: dockerNodes, run: benchStartup},
 	{name: "scheduler", cluster: simulatedNodes, run: benchScheduler},
+	{name: "nodeloss", cluster: lostNode, run: benchNodeLoss},
 }
 
 func benchmarkNames() []string {
@@ -59,6 +60,8 @@ type topology struct {
 	name       string
 	components []string
 	nodes      int // Docker nodes
+	// tune, if set, changes the cluster's configuration.
+	tune func(*cluster.Config)
 }
 
 var (
@@ -70,11 +73,19 @@ var (
 	// simulatedNodes leaves the nodes and the scheduler to this process.
 	simulatedNodes = topology{name: "etcd + apiserver; simulated nodes and the scheduler in this process",
 		components: []string{cluster.Etcd, cluster.APIServer}}
+	// lostNode loses a node: the controller-manager evicts its pods, a
+	// ReplicaSet replaces them.
+	lostNode = topology{name: "etcd + apiserver + scheduler + controller-manager, 2 Docker nodes, short node monitor periods",
+		components: []string{cluster.Etcd, cluster.APIServer, cluster.Scheduler, cluster.ControllerManager}, nodes: 2, tune: withNodeLoss}
 )
 
 // config is the cluster.Config of t for a cluster called name.
 func (t topology) config(name, image string, progress io.Writer) cluster.Config {
-	return cluster.Config{Name: name, Image: image, Components: t.components, Nodes: t.nodes, Progress: progress}
+	cfg := cluster.Config{Name: name, Image: image, Components: t.components, Nodes: t.nodes, Progress: progress}
+	if t.tune != nil {
+		t.tune(&cfg)
+	}
+	return cfg
 }
 
 // group is benchmarks that share a cluster, in table order.
@@ -110,6 +121,7 @@ type findings struct {
 	// benchmarks' figures; nil if they did not run.
 	startup   *startupFigures
 	scheduler *schedulerFigures
+	nodeLoss  *nodeLossFigures
 }
 
 // add merges f's figures into all.
@@ -120,6 +132,9 @@ func (all *findings) add(f findings) {
 	}
 	if f.scheduler != nil {
 		all.scheduler = f.scheduler
+	}
+	if f.nodeLoss != nil {
+		all.nodeLoss = f.nodeLoss
 	}
 }
 
@@ -169,6 +184,7 @@ type env struct {
 	load      load.Config
 	startup   startupConfig
 	scheduler schedulerConfig
+	nodeLoss  nodeLossConfig
 	cluster   *cluster.Cluster
 	// rest reaches the API server: JSON, no client-side rate limit. kube is
 	// its client; a component run in process gets a client of its own.
@@ -202,7 +218,7 @@ func newEnv(ctx context.Context, c *cluster.Cluster, opts options, progress io.W
 	if err != nil {
 		return nil, fmt.Errorf("etcd client for %s: %w", c.EtcdURL, err)
 	}
-	return &env{load: opts.load, startup: opts.startup, scheduler: opts.scheduler, cluster: c,
+	return &env{load: opts.load, startup: opts.startup, scheduler: opts.scheduler, nodeLoss: opts.nodeLoss, cluster: c,
 		rest: rc, kube: kube, etcd: etcd, progress: progress}, nil
 }
 
