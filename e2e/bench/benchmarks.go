@@ -40,6 +40,7 @@ var benchmarks = []benchmark{
 	{name: "update", cluster: controlPlane, run: latency(benchUpdate)},
 	{name: "get", cluster: controlPlane, run: latency(benchGet)},
 	{name: "startup", cluster: dockerNodes, run: benchStartup},
+	{name: "replacement", cluster: controllerNodes, run: benchReplacement},
 	{name: "scheduler", cluster: simulatedNodes, run: benchScheduler},
 	{name: "nodeloss", cluster: lostNode, run: benchNodeLoss},
 }
@@ -70,6 +71,9 @@ var (
 	// dockerNodes runs real pods.
 	dockerNodes = topology{name: "etcd + apiserver + scheduler, 2 Docker nodes",
 		components: []string{cluster.Etcd, cluster.APIServer, cluster.Scheduler}, nodes: 2}
+	// controllerNodes runs real pods that a ReplicaSet keeps.
+	controllerNodes = topology{name: "etcd + apiserver + scheduler + controller-manager, 2 Docker nodes",
+		components: []string{cluster.Etcd, cluster.APIServer, cluster.Scheduler, cluster.ControllerManager}, nodes: 2}
 	// simulatedNodes leaves the nodes and the scheduler to this process.
 	simulatedNodes = topology{name: "etcd + apiserver; simulated nodes and the scheduler in this process",
 		components: []string{cluster.Etcd, cluster.APIServer}}
@@ -119,9 +123,10 @@ type findings struct {
 	rows []measurement
 	// startup and scheduler are the pod startup and scheduler throughput
 	// benchmarks' figures; nil if they did not run.
-	startup   *startupFigures
-	scheduler *schedulerFigures
-	nodeLoss  *nodeLossFigures
+	startup     *startupFigures
+	replacement *replacementFigures
+	scheduler   *schedulerFigures
+	nodeLoss    *nodeLossFigures
 }
 
 // add merges f's figures into all.
@@ -135,6 +140,9 @@ func (all *findings) add(f findings) {
 	}
 	if f.nodeLoss != nil {
 		all.nodeLoss = f.nodeLoss
+	}
+	if f.replacement != nil {
+		all.replacement = f.replacement
 	}
 }
 
@@ -181,11 +189,12 @@ const (
 // env is what every benchmark uses: the cluster, its clients and the load
 // to offer.
 type env struct {
-	load      load.Config
-	startup   startupConfig
-	scheduler schedulerConfig
-	nodeLoss  nodeLossConfig
-	cluster   *cluster.Cluster
+	load        load.Config
+	startup     startupConfig
+	replacement replacementConfig
+	scheduler   schedulerConfig
+	cluster     *cluster.Cluster
+	nodeLoss    nodeLossConfig
 	// rest reaches the API server: JSON, no client-side rate limit. kube is
 	// its client; a component run in process gets a client of its own.
 	rest     *rest.Config
@@ -218,7 +227,7 @@ func newEnv(ctx context.Context, c *cluster.Cluster, opts options, progress io.W
 	if err != nil {
 		return nil, fmt.Errorf("etcd client for %s: %w", c.EtcdURL, err)
 	}
-	return &env{load: opts.load, startup: opts.startup, scheduler: opts.scheduler, nodeLoss: opts.nodeLoss, cluster: c,
+	return &env{load: opts.load, startup: opts.startup, replacement: opts.replacement, scheduler: opts.scheduler, nodeLoss: opts.nodeLoss, cluster: c,
 		rest: rc, kube: kube, etcd: etcd, progress: progress}, nil
 }
 

@@ -152,7 +152,7 @@ var _ = Describe("Deployment", workloadLabels, func() {
 
 			By("watching every pod while the template changes")
 			var most, fewestReady = 0, replicas
-			w := watchPods(ctx, ns, func(pods []*corev1.Pod) string {
+			w := watchPods(ctx, ns, false, func(pods []*corev1.Pod) string {
 				ready := 0
 				for _, p := range pods {
 					if framework.IsPodReady(p) {
@@ -218,7 +218,7 @@ var _ = Describe("Deployment", workloadLabels, func() {
 	})
 
 	Context("when its strategy is Recreate", func() {
-		It("should never run a pod of the new template while one of the old runs", func(ctx SpecContext) {
+		It("should not start a pod of the new template until every old pod is gone", func(ctx SpecContext) {
 			d := newDeployment("web", 2)
 			d.Spec.Strategy = appsv1.DeploymentStrategy{Type: appsv1.RecreateDeploymentStrategyType}
 			createDeployment(ctx, ns, d)
@@ -226,7 +226,8 @@ var _ = Describe("Deployment", workloadLabels, func() {
 			oldHash := currentReplicaSet(ctx, d).Labels[appsv1.DefaultDeploymentUniqueLabelKey]
 
 			By("watching every pod while the template changes")
-			w := watchPods(ctx, ns, func(pods []*corev1.Pod) string {
+			// An old pod counts until it is gone, terminating included.
+			w := watchPods(ctx, ns, true, func(pods []*corev1.Pod) string {
 				hashes := map[string]int{}
 				for _, p := range pods {
 					hashes[hashOf(p)]++
@@ -279,6 +280,8 @@ var _ = Describe("Deployment", workloadLabels, func() {
 		It("should end Progressing=False, ProgressDeadlineExceeded, after progressDeadlineSeconds", func(ctx SpecContext) {
 			d := newDeployment("stuck", 1)
 			d.Spec.ProgressDeadlineSeconds = ptr.To[int32](8)
+			// None may be unavailable, so the one unready pod also makes it Available=False.
+			d.Spec.Strategy.RollingUpdate.MaxUnavailable = ptr.To(intstr.FromInt32(0))
 			d.Spec.Template.Spec.Containers[0].Env = append(d.Spec.Template.Spec.Containers[0].Env, corev1.EnvVar{Name: "READY_AFTER", Value: "1h"})
 			createDeployment(ctx, ns, d)
 			Eventually(ctx, func(g Gomega) {

@@ -18,29 +18,37 @@ import (
 
 // podWatcher follows every pod of a namespace through a watch started from
 // a list, so it sees the whole of what happens from its start, and calls
-// check after each event with the pods as they then are. A pod being
-// deleted or finished no longer counts: it is on its way out.
+// check after each event with the pods as they then are. A finished pod no
+// longer counts, nor, unless terminating is set, one being deleted.
 type podWatcher struct {
-	mu       sync.Mutex
-	pods     map[types.UID]*corev1.Pod
-	problems []string
-	events   int
-	stop     context.CancelFunc
-	done     chan struct{}
+	terminating bool
+	mu          sync.Mutex
+	pods        map[types.UID]*corev1.Pod
+	problems    []string
+	events      int
+	stop        context.CancelFunc
+	done        chan struct{}
 }
 
 // watchPods starts a podWatcher on ns; check returns a problem, or "".
-func watchPods(ctx context.Context, ns string, check func(pods []*corev1.Pod) string) *podWatcher {
+// With terminating set, a pod being deleted counts until it is gone: its
+// containers may still run.
+func watchPods(ctx context.Context, ns string, terminating bool, check func(pods []*corev1.Pod) string) *podWatcher {
 	GinkgoHelper()
 	list, err := framework.Client().CoreV1().Pods(ns).List(ctx, metav1.ListOptions{})
 	Expect(err).NotTo(HaveOccurred(), "list the pods of %s", ns)
 	w, err := framework.Client().CoreV1().Pods(ns).Watch(ctx, metav1.ListOptions{ResourceVersion: list.ResourceVersion})
 	Expect(err).NotTo(HaveOccurred(), "watch the pods of %s", ns)
 	ctx, cancel := context.WithCancel(ctx)
-	pw := &podWatcher{pods: map[types.UID]*corev1.Pod{}, stop: cancel, done: make(chan struct{})}
+	pw := &podWatcher{terminating: terminating, pods: map[types.UID]*corev1.Pod{}, stop: cancel, done: make(chan struct{})}
+	// The listed pods are the state the watch starts from: checked once,
+	// all together, not one by one as they were listed.
+	pw.mu.Lock()
 	for i := range list.Items {
-		pw.apply(watch.Added, &list.Items[i], check)
+		pw.record(watch.Added, &list.Items[i])
 	}
+	pw.check("the list the watch started from", check)
+	pw.mu.Unlock()
 	go func() {
 		defer close(pw.done)
 		defer w.Stop()
@@ -68,19 +76,30 @@ func watchPods(ctx context.Context, ns string, check func(pods []*corev1.Pod) st
 func (pw *podWatcher) apply(typ watch.EventType, pod *corev1.Pod, check func([]*corev1.Pod) string) {
 	pw.mu.Lock()
 	defer pw.mu.Unlock()
+	pw.record(typ, pod)
+	pw.check(fmt.Sprintf("%s of %s", typ, pod.Name), check)
+}
+
+// record applies one event to the pods that count. Call with mu held.
+func (pw *podWatcher) record(typ watch.EventType, pod *corev1.Pod) {
 	pw.events++
-	if typ == watch.Deleted || pod.DeletionTimestamp != nil ||
+	if typ == watch.Deleted || (pod.DeletionTimestamp != nil && !pw.terminating) ||
 		pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed {
 		delete(pw.pods, pod.UID)
 	} else {
 		pw.pods[pod.UID] = pod
 	}
+}
+
+// check runs check on the pods that count and keeps what it finds. Call
+// with mu held.
+func (pw *podWatcher) check(after string, check func([]*corev1.Pod) string) {
 	pods := make([]*corev1.Pod, 0, len(pw.pods))
 	for _, p := range pw.pods {
 		pods = append(pods, p)
 	}
 	if problem := check(pods); problem != "" && len(pw.problems) < 10 {
-		pw.problems = append(pw.problems, fmt.Sprintf("after event %d (%s of %s): %s", pw.events, typ, pod.Name, problem))
+		pw.problems = append(pw.problems, fmt.Sprintf("after event %d (%s): %s", pw.events, after, problem))
 	}
 }
 
