@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"sort"
 	"time"
 
 	"github.com/docker/docker/api/types/container"
@@ -52,13 +51,16 @@ func withNodeLoss(cfg *cluster.Config) {
 type nodeLossFigures struct {
 	cfg  nodeLossConfig
 	lost string
-	// podStart is the median, over the pods first started on the node,
-	// of a pod's first sighting to its being Ready.
+	// podStart is one pod's start, alone, on a node that stays: from its
+	// create request to its being seen Ready.
 	podStart time.Duration
 	// unknown, evicted and replaced are when, after the stop, the node
 	// was seen Unknown, the first pod seen deleted, and every pod seen
 	// Ready elsewhere; 0 if never within the bound.
 	unknown, evicted, replaced time.Duration
+	// renewed is how long before the stop the node's Lease was last
+	// renewed: the grace period runs from then.
+	renewed time.Duration
 	// back is how long the node took to be Ready again once started.
 	back time.Duration
 }
@@ -82,8 +84,12 @@ func benchNodeLoss(ctx context.Context, e *env) (findings, error) {
 	if err != nil {
 		return f, err
 	}
+	fmt.Fprintf(e.progress, "Timing one pod's start on node %s ...\n", others[0])
+	if fig.podStart, err = e.onePodStart(ctx, echo, others[0]); err != nil {
+		return f, err
+	}
 	fmt.Fprintf(e.progress, "Running %d pods on node %s ...\n", e.nodeLoss.Pods, fig.lost)
-	if fig.podStart, err = e.runOn(ctx, echo, others); err != nil {
+	if err := e.runOn(ctx, echo, others); err != nil {
 		return f, err
 	}
 	fmt.Fprintf(e.progress, "Stopping node %s and its pods' containers ...\n", fig.lost)
@@ -94,17 +100,51 @@ func benchNodeLoss(ctx context.Context, e *env) (findings, error) {
 	if err := e.watchLoss(ctx, fig, others, stopped); err != nil {
 		return f, err
 	}
+	lease, err := e.kube.CoordinationV1().Leases(corev1.NamespaceNodeLease).Get(ctx, fig.lost, metav1.GetOptions{})
+	if err != nil || lease.Spec.RenewTime == nil {
+		return f, fmt.Errorf("read the lost node's Lease: %v", err)
+	}
+	fig.renewed = stopped.Sub(lease.Spec.RenewTime.Time)
 	fmt.Fprintf(e.progress, "Starting node %s again ...\n", fig.lost)
 	fig.back, err = e.startNode(ctx, fig.lost)
 	return f, err
 }
 
+// onePodStart times one pod bound to node, from its create to its being
+// seen Ready, and deletes it.
+func (e *env) onePodStart(ctx context.Context, image, node string) (time.Duration, error) {
+	pods := e.kube.CoreV1().Pods(nodeLossNamespace)
+	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "one"}, Spec: corev1.PodSpec{NodeName: node,
+		Containers: []corev1.Container{{Name: "app", Image: image}}}}
+	start := time.Now()
+	if _, err := pods.Create(ctx, pod, metav1.CreateOptions{}); err != nil {
+		return 0, fmt.Errorf("create pod: %w", err)
+	}
+	var took time.Duration
+	err := e.poll(ctx, e.nodeLoss.Bound, func(now time.Time, list []corev1.Pod, _ *corev1.Node) bool {
+		for _, p := range list {
+			if p.Name == "one" && podReady(&p) {
+				took = now.Sub(start)
+				return true
+			}
+		}
+		return false
+	}, "")
+	if err != nil {
+		return 0, fmt.Errorf("pod one not Ready: %w", err)
+	}
+	if err := pods.Delete(ctx, "one", metav1.DeleteOptions{}); err != nil {
+		return 0, fmt.Errorf("delete pod one: %w", err)
+	}
+	return took, nil
+}
+
 // runOn creates the ReplicaSet while the other nodes are cordoned, so its
-// pods all land on the node to be lost, and returns their median start.
-func (e *env) runOn(ctx context.Context, image string, others []string) (time.Duration, error) {
+// pods all land on the node to be lost.
+func (e *env) runOn(ctx context.Context, image string, others []string) error {
 	for _, n := range others {
 		if err := e.cordon(ctx, n, true); err != nil {
-			return 0, err
+			return err
 		}
 	}
 	labels := map[string]string{"app": "lost"}
@@ -113,19 +153,16 @@ func (e *env) runOn(ctx context.Context, image string, others []string) (time.Du
 		Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: labels},
 			Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: image}}}}}}
 	if _, err := e.kube.AppsV1().ReplicaSets(nodeLossNamespace).Create(ctx, rs, metav1.CreateOptions{}); err != nil {
-		return 0, fmt.Errorf("create replicaset: %w", err)
+		return fmt.Errorf("create replicaset: %w", err)
 	}
-	seen, ready := map[string]time.Time{}, map[string]time.Time{}
-	err := e.poll(ctx, e.nodeLoss.Bound, func(now time.Time, pods []corev1.Pod, _ *corev1.Node) bool {
+	err := e.poll(ctx, e.nodeLoss.Bound, func(_ time.Time, pods []corev1.Pod, _ *corev1.Node) bool {
+		ready := 0
 		for _, p := range pods {
-			if _, ok := seen[p.Name]; !ok {
-				seen[p.Name] = now
-			}
-			if _, ok := ready[p.Name]; !ok && podReady(&p) {
-				ready[p.Name] = now
+			if p.Labels["app"] == "lost" && podReady(&p) {
+				ready++
 			}
 		}
-		return len(ready) >= e.nodeLoss.Pods
+		return ready >= e.nodeLoss.Pods
 	}, "")
 	for _, n := range others {
 		if cerr := e.cordon(ctx, n, false); cerr != nil && err == nil {
@@ -133,14 +170,9 @@ func (e *env) runOn(ctx context.Context, image string, others []string) (time.Du
 		}
 	}
 	if err != nil {
-		return 0, fmt.Errorf("the pods did not all start: %w", err)
+		return fmt.Errorf("the pods did not all start: %w", err)
 	}
-	var starts []time.Duration
-	for name, at := range ready {
-		starts = append(starts, at.Sub(seen[name]))
-	}
-	sort.Slice(starts, func(i, j int) bool { return starts[i] < starts[j] })
-	return starts[len(starts)/2], nil
+	return nil
 }
 
 // watchLoss notes when the lost node goes Unknown, its first pod is
@@ -153,6 +185,9 @@ func (e *env) watchLoss(ctx context.Context, fig *nodeLossFigures, others []stri
 		}
 		replaced := 0
 		for _, p := range pods {
+			if p.Labels["app"] != "lost" {
+				continue
+			}
 			if p.DeletionTimestamp != nil && fig.evicted == 0 {
 				fig.evicted = since
 			}
@@ -268,10 +303,11 @@ func nodeReady(n *corev1.Node) corev1.ConditionStatus {
 	return corev1.ConditionUnknown
 }
 
-// floor is the least the replacement can take: the grace period, the
+// floor is the least the replacement can take, from the stop: the grace
+// period (which runs from the last renewal, before the stop), the
 // toleration, and one pod start.
 func (f *nodeLossFigures) floor() time.Duration {
-	return nodeLossGrace + nodeLossToleration*time.Second + f.podStart
+	return nodeLossGrace - f.renewed + nodeLossToleration*time.Second + f.podStart
 }
 
 func (f *nodeLossFigures) print(w io.Writer) {
@@ -279,10 +315,11 @@ func (f *nodeLossFigures) print(w io.Writer) {
 	fmt.Fprintf(w, "periods:  Lease renewed every %v, grace %v (--node-monitor-grace-period), monitor %v, tolerations %ds (--default-unreachable-toleration-seconds)\n",
 		nodeLossHeartbeat, nodeLossGrace, nodeLossMonitor, nodeLossToleration)
 	fmt.Fprintf(w, "seen:     every %v; times from the stop\n", nodeLossPoll)
-	fmt.Fprintf(w, "node Unknown         %6.1fs   (grace %v, minus up to one renewal interval)\n", f.unknown.Seconds(), nodeLossGrace)
-	fmt.Fprintf(w, "first pod evicted    %6.1fs\n", f.evicted.Seconds())
-	fmt.Fprintf(w, "all Ready elsewhere  %6.1fs   floor %.1fs = grace %v + toleration %ds + one pod start %.1fs: %.2fx the floor\n",
-		f.replaced.Seconds(), f.floor().Seconds(), nodeLossGrace, nodeLossToleration, f.podStart.Seconds(),
+	fmt.Fprintf(w, "last renewal         %6.1fs   before the stop: the grace period runs from it\n", -f.renewed.Seconds())
+	fmt.Fprintf(w, "node Unknown         %6.1fs   (grace %v from the last renewal: %.1fs)\n", f.unknown.Seconds(), nodeLossGrace, (nodeLossGrace - f.renewed).Seconds())
+	fmt.Fprintf(w, "first pod evicted    %6.1fs   (toleration %ds after the taint, whose timeAdded has whole seconds: up to 1s early)\n", f.evicted.Seconds(), nodeLossToleration)
+	fmt.Fprintf(w, "all Ready elsewhere  %6.1fs   floor %.1fs = grace %v − %.1fs + toleration %ds + one pod start %.1fs (alone, create to Ready): %.2fx the floor\n",
+		f.replaced.Seconds(), f.floor().Seconds(), nodeLossGrace, f.renewed.Seconds(), nodeLossToleration, f.podStart.Seconds(),
 		f.replaced.Seconds()/f.floor().Seconds())
 	fmt.Fprintf(w, "node Ready again     %6.1fs   after its container was started\n", f.back.Seconds())
 }
