@@ -46,7 +46,7 @@ func TestPrintJob(t *testing.T) {
 
 func TestPrintDaemonSet(t *testing.T) {
 	ds := &appsv1.DaemonSet{ObjectMeta: objectMeta("agent", time.Hour),
-		Spec: appsv1.DaemonSetSpec{Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "web"}}, Template: template()},
+		Spec:   appsv1.DaemonSetSpec{Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "web"}}, Template: template()},
 		Status: appsv1.DaemonSetStatus{DesiredNumberScheduled: 3, CurrentNumberScheduled: 3, NumberReady: 2, UpdatedNumberScheduled: 1, NumberAvailable: 2}}
 	selecting := ds.DeepCopy()
 	selecting.Spec.Template.Spec.NodeSelector = map[string]string{"disk": "ssd"}
