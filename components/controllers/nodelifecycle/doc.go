@@ -26,6 +26,13 @@
 // kubelet comes back and confirms them gone; controllers do not count them,
 // so a ReplicaSet replaces them at once.
 //
+// Where it differs from kube: pods are marked not Ready only on a node
+// whose Ready is Unknown (kube also does it for Ready=False, where the
+// kit's kubelet, still alive, would write them Ready again); a pod's
+// tolerationSeconds run from its taint's timeAdded, which the API keeps in
+// whole seconds, so an eviction may come up to a second early (kube's
+// taint manager counts from when it first saw the taint, in memory).
+//
 // The decisions — which nodes are gone, how fast to taint, which pods to
 // evict — are the learner's (solutions/nodelifecycle, stage 6), reached
 // through the shim package core. The kit's kubelet reports only the Ready
