@@ -48,10 +48,10 @@ const (
 // How fast the suite's cluster notices a lost node, short so that specs
 // see it within seconds (Kubernetes: a Lease renewed every 10s, a node
 // Unknown after 40s, its pods evicted 300s later). The grace period spans
-// five renewals, so a slow machine does not lose nodes that still run.
+// eight renewals, so a slow machine does not lose nodes that still run.
 const (
 	HeartbeatInterval      = 2 * time.Second
-	NodeMonitorGracePeriod = 10 * time.Second
+	NodeMonitorGracePeriod = 16 * time.Second
 	NodeMonitorPeriod      = 2 * time.Second
 	// TolerationSeconds is how long pods without tolerations of their own
 	// stay on a node not-ready or unreachable (the API server's
