@@ -14,6 +14,7 @@ import (
 	"github.com/ownkube/ownkube/e2e/framework"
 
 	_ "github.com/ownkube/ownkube/e2e/apiserver"
+	_ "github.com/ownkube/ownkube/e2e/controllers"
 	_ "github.com/ownkube/ownkube/e2e/dns"
 	_ "github.com/ownkube/ownkube/e2e/nodes"
 	_ "github.com/ownkube/ownkube/e2e/portforward"

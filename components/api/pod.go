@@ -280,3 +280,28 @@ func qosClass(spec *corev1.PodSpec) corev1.PodQOSClass {
 	}
 	return corev1.PodQOSBurstable
 }
+
+// DefaultTolerationSeconds adds to a new pod, as kube-apiserver's
+// DefaultTolerationSeconds admission does, the tolerations of the taints
+// node.kubernetes.io/not-ready and node.kubernetes.io/unreachable (effect
+// NoExecute) for notReady and unreachable seconds, unless the pod already
+// tolerates that taint's key (or every key) with effect NoExecute (or any).
+// So a pod on a lost node is evicted after that long, not at once.
+func DefaultTolerationSeconds(spec *corev1.PodSpec, notReady, unreachable int64) {
+	var toleratesNotReady, toleratesUnreachable bool
+	for _, t := range spec.Tolerations {
+		if t.Effect != "" && t.Effect != corev1.TaintEffectNoExecute {
+			continue
+		}
+		toleratesNotReady = toleratesNotReady || t.Key == "" || t.Key == corev1.TaintNodeNotReady
+		toleratesUnreachable = toleratesUnreachable || t.Key == "" || t.Key == corev1.TaintNodeUnreachable
+	}
+	if !toleratesNotReady {
+		spec.Tolerations = append(spec.Tolerations, corev1.Toleration{Key: corev1.TaintNodeNotReady,
+			Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoExecute, TolerationSeconds: ptr.To(notReady)})
+	}
+	if !toleratesUnreachable {
+		spec.Tolerations = append(spec.Tolerations, corev1.Toleration{Key: corev1.TaintNodeUnreachable,
+			Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoExecute, TolerationSeconds: ptr.To(unreachable)})
+	}
+}

@@ -65,6 +65,7 @@ var (
 	apps         = schema.GroupVersion{Group: "apps", Version: "v1"}
 	coordination = schema.GroupVersion{Group: "coordination.k8s.io", Version: "v1"}
 	discovery    = schema.GroupVersion{Group: "discovery.k8s.io", Version: "v1"}
+	batch        = schema.GroupVersion{Group: "batch", Version: "v1"}
 )
 
 // resources is the table of everything served, in discovery order.
@@ -97,6 +98,10 @@ var resources = []Resource{
 		Categories: []string{"all"}, Subresources: []string{"status", "scale"}, Strategy: replicaSetStrategy{}},
 	{GroupVersionResource: apps.WithResource("deployments"), Kind: "Deployment", Namespaced: true, ShortNames: []string{"deploy"},
 		Categories: []string{"all"}, Subresources: []string{"status", "scale"}, Strategy: deploymentStrategy{}},
+	{GroupVersionResource: apps.WithResource("daemonsets"), Kind: "DaemonSet", Namespaced: true, ShortNames: []string{"ds"},
+		Categories: []string{"all"}, Subresources: []string{"status"}, Strategy: daemonSetStrategy{}},
+	{GroupVersionResource: batch.WithResource("jobs"), Kind: "Job", Namespaced: true,
+		Categories: []string{"all"}, Subresources: []string{"status"}, Strategy: jobStrategy{}},
 }
 
 func init() {

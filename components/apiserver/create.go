@@ -105,6 +105,9 @@ func (s *Server) admitCreate(ctx context.Context, r api.Resource, namespace stri
 	m.SetManagedFields(nil)
 	r.Strategy.Default(obj)
 	r.Strategy.PrepareForCreate(obj)
+	if pod, ok := obj.(*corev1.Pod); ok {
+		api.DefaultTolerationSeconds(&pod.Spec, s.cfg.DefaultNotReadyTolerationSeconds, s.cfg.DefaultUnreachableTolerationSeconds)
+	}
 	return nil
 }
 

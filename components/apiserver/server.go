@@ -1,6 +1,7 @@
 package apiserver
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -30,9 +31,18 @@ type Config struct {
 	CompactionInterval time.Duration
 	// ServiceCIDR is the range Services' cluster IPs come from.
 	ServiceCIDR string
+	// DefaultNotReadyTolerationSeconds and DefaultUnreachableTolerationSeconds
+	// are the tolerationSeconds of the tolerations of
+	// node.kubernetes.io/not-ready and unreachable (NoExecute) given to new
+	// pods that lack them, as kube-apiserver's DefaultTolerationSeconds
+	// admission does; 0 means the default, 300.
+	DefaultNotReadyTolerationSeconds, DefaultUnreachableTolerationSeconds int64
 	// Logger receives the server's log lines; nil means slog's default.
 	Logger *slog.Logger
 }
+
+// DefaultTolerationSeconds is the default of both toleration periods, as kube's.
+const DefaultTolerationSeconds = 300
 
 // Server serves the Kubernetes API from etcd.
 type Server struct {
@@ -51,6 +61,8 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	cfg.DefaultNotReadyTolerationSeconds = cmp.Or(cfg.DefaultNotReadyTolerationSeconds, DefaultTolerationSeconds)
+	cfg.DefaultUnreachableTolerationSeconds = cmp.Or(cfg.DefaultUnreachableTolerationSeconds, DefaultTolerationSeconds)
 	s := &Server{cfg: cfg, store: cfg.Store, log: cfg.Logger}
 	h, err := s.routes()
 	if err != nil {

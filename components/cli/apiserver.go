@@ -18,6 +18,7 @@ var _ = register(func() *cobra.Command {
 		etcdServers, bindAddress, serviceCIDR string
 		port                                  int
 		compaction                            time.Duration
+		notReadySeconds, unreachableSeconds   int64
 	)
 	cmd := &cobra.Command{
 		Use:   "apiserver",
@@ -39,6 +40,9 @@ var _ = register(func() *cobra.Command {
 				Address:            fmt.Sprintf("%s:%d", bindAddress, port),
 				CompactionInterval: compaction,
 				ServiceCIDR:        serviceCIDR,
+
+				DefaultNotReadyTolerationSeconds:    notReadySeconds,
+				DefaultUnreachableTolerationSeconds: unreachableSeconds,
 			})
 			if err != nil {
 				return err
@@ -52,5 +56,9 @@ var _ = register(func() *cobra.Command {
 	f.IntVar(&port, "port", 6443, "port to serve the API on (plain HTTP)")
 	f.DurationVar(&compaction, "etcd-compaction-interval", 5*time.Minute, "how often etcd history is compacted; 0 never")
 	f.StringVar(&serviceCIDR, "service-cluster-ip-range", "10.96.0.0/16", "range Services' cluster IPs come from")
+	f.Int64Var(&notReadySeconds, "default-not-ready-toleration-seconds", apiserver.DefaultTolerationSeconds,
+		"tolerationSeconds of the toleration for node.kubernetes.io/not-ready:NoExecute added to every pod that has none")
+	f.Int64Var(&unreachableSeconds, "default-unreachable-toleration-seconds", apiserver.DefaultTolerationSeconds,
+		"tolerationSeconds of the toleration for node.kubernetes.io/unreachable:NoExecute added to every pod that has none")
 	return cmd
 })

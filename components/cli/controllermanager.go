@@ -73,6 +73,10 @@ var _ = register(func() *cobra.Command {
 	f.IntVar(&opts.BurstReplicas, "burst-replicas", 500, "pods a ReplicaSet creates or deletes in one sync, at most")
 	f.DurationVar(&opts.NodeMonitorGracePeriod, "node-monitor-grace-period", 40*time.Second, "how long a node may go without renewing its Lease before it is marked Unknown")
 	f.DurationVar(&opts.NodeMonitorPeriod, "node-monitor-period", 5*time.Second, "how often the nodes' health is checked")
+	f.Float64Var(&opts.NodeEvictionRate, "node-eviction-rate", 0.1, "nodes per second whose pods may start being evicted while few nodes are down")
+	f.Float64Var(&opts.SecondaryNodeEvictionRate, "secondary-node-eviction-rate", 0.01, "that rate once the zone is partially disrupted (a large cluster only)")
+	f.Float64Var(&opts.UnhealthyZoneThreshold, "unhealthy-zone-threshold", 0.55, "fraction of nodes not Ready (of more than 2) at which the zone is partially disrupted; with none Ready nothing is evicted")
+	f.IntVar(&opts.LargeClusterSizeThreshold, "large-cluster-size-threshold", 50, "a partially disrupted cluster of at most this many nodes evicts nothing")
 	election.register(cmd)
 	f.BoolVar(&verbose, "verbose", false, "log every sync (debug level)")
 	return cmd

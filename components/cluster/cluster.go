@@ -45,6 +45,10 @@ type Config struct {
 	// Node sizes what each node offers to pods. Zero fields take the
 	// kubelet's defaults.
 	Node NodeConfig
+	// APIServer and ControllerManager tune those components; zero fields
+	// take their defaults.
+	APIServer         APIServerConfig
+	ControllerManager ControllerManagerConfig
 	// StartupTimeout bounds how long each component may take to answer
 	// ready. Default 60s.
 	StartupTimeout time.Duration

@@ -4,7 +4,64 @@ import (
 	"fmt"
 	"net/netip"
 	"strconv"
+	"time"
 )
+
+// APIServerConfig tunes the API server; a zero field takes its default.
+type APIServerConfig struct {
+	// DefaultNotReadyTolerationSeconds and DefaultUnreachableTolerationSeconds
+	// are how long pods tolerate a node not-ready or unreachable before they
+	// are evicted (--default-*-toleration-seconds; Kubernetes: 300).
+	DefaultNotReadyTolerationSeconds, DefaultUnreachableTolerationSeconds int
+}
+
+func (c APIServerConfig) args() []string {
+	var args []string
+	if c.DefaultNotReadyTolerationSeconds > 0 {
+		args = append(args, "--default-not-ready-toleration-seconds", strconv.Itoa(c.DefaultNotReadyTolerationSeconds))
+	}
+	if c.DefaultUnreachableTolerationSeconds > 0 {
+		args = append(args, "--default-unreachable-toleration-seconds", strconv.Itoa(c.DefaultUnreachableTolerationSeconds))
+	}
+	return args
+}
+
+// ControllerManagerConfig tunes the controller-manager; a zero field takes
+// its default.
+type ControllerManagerConfig struct {
+	// NodeMonitorGracePeriod is how long a node may go without renewing its
+	// Lease before it is marked Unknown (Kubernetes: 40s);
+	// NodeMonitorPeriod how often nodes are looked at (5s).
+	NodeMonitorGracePeriod, NodeMonitorPeriod time.Duration
+	// NodeEvictionRate is how many nodes a second may have their pods
+	// evicted (Kubernetes: 0.1).
+	NodeEvictionRate float64
+	// LeaderElectLeaseDuration, RenewDeadline and RetryPeriod tune its
+	// leader election (Kubernetes: 15s, 10s, 2s).
+	LeaderElectLeaseDuration, LeaderElectRenewDeadline, LeaderElectRetryPeriod time.Duration
+}
+
+func (c ControllerManagerConfig) args() []string {
+	var args []string
+	for _, d := range []struct {
+		flag string
+		v    time.Duration
+	}{
+		{"--node-monitor-grace-period", c.NodeMonitorGracePeriod},
+		{"--node-monitor-period", c.NodeMonitorPeriod},
+		{"--leader-elect-lease-duration", c.LeaderElectLeaseDuration},
+		{"--leader-elect-renew-deadline", c.LeaderElectRenewDeadline},
+		{"--leader-elect-retry-period", c.LeaderElectRetryPeriod},
+	} {
+		if d.v > 0 {
+			args = append(args, d.flag, d.v.String())
+		}
+	}
+	if c.NodeEvictionRate > 0 {
+		args = append(args, "--node-eviction-rate", strconv.FormatFloat(c.NodeEvictionRate, 'g', -1, 64))
+	}
+	return args
+}
 
 // Component names: each runs as container <cluster>-<name> with network
 // alias <name> and label ownkube.io/component=<name>.
@@ -60,14 +117,14 @@ var controlPlane = []component{
 		Port:  6443,
 		Ready: "/readyz",
 		Args: func(cfg Config, plan addressPlan) []string {
-			return []string{
+			return append([]string{
 				"apiserver",
 				"--etcd-servers", "http://etcd:2379",
 				"--bind-address", "0.0.0.0",
 				"--port", "6443",
 				"--service-cluster-ip-range", plan.ServiceCIDR.String(),
 				"--etcd-compaction-interval", cfg.EtcdCompactionInterval.String(),
-			}
+			}, cfg.APIServer.args()...)
 		},
 	},
 	{
@@ -82,8 +139,9 @@ var controlPlane = []component{
 		Name:  ControllerManager,
 		Port:  10257,
 		Ready: "/healthz",
-		Args: func(Config, addressPlan) []string {
-			return []string{"controller-manager", "--master", "http://apiserver:6443", "--bind-address", "0.0.0.0", "--port", "10257"}
+		Args: func(cfg Config, _ addressPlan) []string {
+			return append([]string{"controller-manager", "--master", "http://apiserver:6443", "--bind-address", "0.0.0.0", "--port", "10257"},
+				cfg.ControllerManager.args()...)
 		},
 	},
 	{

@@ -34,6 +34,9 @@ type NodeConfig struct {
 	// BackoffBase and BackoffCap bound the restart back-off of crashed
 	// containers (Kubernetes: 10s doubling to 5m; tests want it short).
 	BackoffBase, BackoffCap time.Duration
+	// HeartbeatInterval is how often each kubelet renews its node's Lease
+	// (Kubernetes: 10s; the kubelet's default 5s).
+	HeartbeatInterval time.Duration
 }
 
 // nodeName is the name of node i (from 1) of cluster: its container's name
@@ -56,7 +59,8 @@ func kubeletArgs(cfg Config, plan addressPlan, name string) []string {
 	if n.Pods > 0 {
 		args = append(args, "--pods", fmt.Sprint(n.Pods))
 	}
-	for flag, d := range map[string]time.Duration{"--backoff-base": n.BackoffBase, "--backoff-cap": n.BackoffCap} {
+	for flag, d := range map[string]time.Duration{"--backoff-base": n.BackoffBase, "--backoff-cap": n.BackoffCap,
+		"--heartbeat-interval": n.HeartbeatInterval} {
 		if d > 0 {
 			args = append(args, flag, d.String())
 		}

@@ -39,7 +39,7 @@ func startAll(ctx context.Context, docker *client.Client, cfg Config, plan addre
 		wg.Go(func() {
 			title := "Starting " + comp.Name
 			start := time.Now()
-			url, err := startComponent(ctx, docker, cfg, plan, comp)
+			url, err := startComponent(ctx, docker, cfg, plan, comp, containerName(cfg.Name, comp.Name))
 			mu.Lock()
 			defer mu.Unlock()
 			switch {
@@ -76,14 +76,14 @@ func startAll(ctx context.Context, docker *client.Client, cfg Config, plan addre
 
 // startComponent starts comp's container on the cluster network, published
 // on 127.0.0.1, and waits until it answers ready over HTTP (a scratch image
-// has no shell to exec a check in).
-func startComponent(ctx context.Context, docker *client.Client, cfg Config, plan addressPlan, comp component) (string, error) {
+// has no shell to exec a check in). name is its container's name.
+func startComponent(ctx context.Context, docker *client.Client, cfg Config, plan addressPlan, comp component, name string) (string, error) {
 	port := nat.Port(fmt.Sprintf("%d/tcp", comp.Port))
 	netName := networkName(cfg.Name)
 	req := testcontainers.GenericContainerRequest{
 		ContainerRequest: testcontainers.ContainerRequest{
 			Image:          cfg.Image,
-			Name:           containerName(cfg.Name, comp.Name),
+			Name:           name,
 			Cmd:            comp.Args(cfg, plan),
 			Labels:         Labels(cfg.Name, comp.Name),
 			Networks:       []string{netName},
@@ -111,7 +111,7 @@ func startComponent(ctx context.Context, docker *client.Client, cfg Config, plan
 	// Up removes it with everything else labelled with the cluster.
 	ctr, err := testcontainers.GenericContainer(ctx, req)
 	if err != nil {
-		return "", startError(ctx, docker, cfg, comp, err)
+		return "", startError(ctx, docker, cfg, comp, name, err)
 	}
 	mapped, err := ctr.MappedPort(ctx, port)
 	if err != nil {
@@ -122,7 +122,7 @@ func startComponent(ctx context.Context, docker *client.Client, cfg Config, plan
 
 // startError says why comp did not start, in words a user can act on, with
 // the last lines the container logged.
-func startError(ctx context.Context, docker *client.Client, cfg Config, comp component, err error) error {
+func startError(ctx context.Context, docker *client.Client, cfg Config, comp component, name string, err error) error {
 	msg := err.Error()
 	if cfg.APIServerPort != 0 && comp.Name == APIServer &&
 		(strings.Contains(msg, "address already in use") || strings.Contains(msg, "port is already allocated")) {
@@ -135,7 +135,7 @@ func startError(ctx context.Context, docker *client.Client, cfg Config, comp com
 	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
 		reason = "interrupted"
 	}
-	logs := lastLogLines(docker, containerName(cfg.Name, comp.Name), 20)
+	logs := lastLogLines(docker, name, 20)
 	if logs == "" {
 		return fmt.Errorf("start %s: %s", comp.Name, reason)
 	}

@@ -2,9 +2,12 @@ package controllers
 
 import (
 	"github.com/ownkube/ownkube/components/controllers/controller"
+	"github.com/ownkube/ownkube/components/controllers/daemonset"
 	"github.com/ownkube/ownkube/components/controllers/deployment"
 	"github.com/ownkube/ownkube/components/controllers/garbagecollector"
+	"github.com/ownkube/ownkube/components/controllers/job"
 	"github.com/ownkube/ownkube/components/controllers/namespace"
+	"github.com/ownkube/ownkube/components/controllers/nodelifecycle"
 	"github.com/ownkube/ownkube/components/controllers/replicaset"
 )
 
@@ -20,6 +23,9 @@ var registry = []struct {
 }{
 	{Name: replicaset.Name, New: replicaset.New},
 	{Name: deployment.Name, New: deployment.New},
+	{Name: "nodelifecycle", New: nodelifecycle.New},
+	{Name: "job", New: job.New},
+	{Name: "daemonset", New: daemonset.New},
 	{Name: garbagecollector.Name, New: garbagecollector.New},
 	{Name: namespace.Name, New: namespace.New},
 }

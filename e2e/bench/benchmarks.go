@@ -42,6 +42,7 @@ var benchmarks = []benchmark{
 	{name: "startup", cluster: dockerNodes, run: benchStartup},
 	{name: "replacement", cluster: controllerNodes, run: benchReplacement},
 	{name: "scheduler", cluster: simulatedNodes, run: benchScheduler},
+	{name: "nodeloss", cluster: lostNode, run: benchNodeLoss},
 }
 
 func benchmarkNames() []string {
@@ -60,6 +61,8 @@ type topology struct {
 	name       string
 	components []string
 	nodes      int // Docker nodes
+	// tune, if set, changes the cluster's configuration.
+	tune func(*cluster.Config)
 }
 
 var (
@@ -74,11 +77,19 @@ var (
 	// simulatedNodes leaves the nodes and the scheduler to this process.
 	simulatedNodes = topology{name: "etcd + apiserver; simulated nodes and the scheduler in this process",
 		components: []string{cluster.Etcd, cluster.APIServer}}
+	// lostNode loses a node: the controller-manager evicts its pods, a
+	// ReplicaSet replaces them.
+	lostNode = topology{name: "etcd + apiserver + scheduler + controller-manager, 2 Docker nodes, short node monitor periods",
+		components: []string{cluster.Etcd, cluster.APIServer, cluster.Scheduler, cluster.ControllerManager}, nodes: 2, tune: withNodeLoss}
 )
 
 // config is the cluster.Config of t for a cluster called name.
 func (t topology) config(name, image string, progress io.Writer) cluster.Config {
-	return cluster.Config{Name: name, Image: image, Components: t.components, Nodes: t.nodes, Progress: progress}
+	cfg := cluster.Config{Name: name, Image: image, Components: t.components, Nodes: t.nodes, Progress: progress}
+	if t.tune != nil {
+		t.tune(&cfg)
+	}
+	return cfg
 }
 
 // group is benchmarks that share a cluster, in table order.
@@ -115,6 +126,7 @@ type findings struct {
 	startup     *startupFigures
 	replacement *replacementFigures
 	scheduler   *schedulerFigures
+	nodeLoss    *nodeLossFigures
 }
 
 // add merges f's figures into all.
@@ -125,6 +137,9 @@ func (all *findings) add(f findings) {
 	}
 	if f.scheduler != nil {
 		all.scheduler = f.scheduler
+	}
+	if f.nodeLoss != nil {
+		all.nodeLoss = f.nodeLoss
 	}
 	if f.replacement != nil {
 		all.replacement = f.replacement
@@ -179,6 +194,7 @@ type env struct {
 	replacement replacementConfig
 	scheduler   schedulerConfig
 	cluster     *cluster.Cluster
+	nodeLoss    nodeLossConfig
 	// rest reaches the API server: JSON, no client-side rate limit. kube is
 	// its client; a component run in process gets a client of its own.
 	rest     *rest.Config
@@ -211,7 +227,7 @@ func newEnv(ctx context.Context, c *cluster.Cluster, opts options, progress io.W
 	if err != nil {
 		return nil, fmt.Errorf("etcd client for %s: %w", c.EtcdURL, err)
 	}
-	return &env{load: opts.load, startup: opts.startup, replacement: opts.replacement, scheduler: opts.scheduler, cluster: c,
+	return &env{load: opts.load, startup: opts.startup, replacement: opts.replacement, scheduler: opts.scheduler, nodeLoss: opts.nodeLoss, cluster: c,
 		rest: rc, kube: kube, etcd: etcd, progress: progress}, nil
 }
 

@@ -75,6 +75,7 @@ type options struct {
 	replacement replacementConfig
 	scheduler   schedulerConfig
 	only        []string // names of benchmarks to run, in table order
+	nodeLoss    nodeLossConfig
 }
 
 func main() {
@@ -120,6 +121,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.scheduler.Pods, "scheduler-pods", 10000, "scheduler: pods to schedule, and decisions of the scheduler core's floor")
 	fs.DurationVar(&o.scheduler.Timeout, "scheduler-timeout", 5*time.Minute, "scheduler: how long the pods may take to be bound, from the scheduler's start")
 	fs.StringVar(&o.scheduler.CPUProfile, "scheduler-cpuprofile", "", "scheduler: write a CPU profile of this process, scheduler start to last binding, to this file")
+	fs.IntVar(&o.nodeLoss.Pods, "nodeloss-pods", 6, "nodeloss: pods on the node that is stopped")
+	fs.DurationVar(&o.nodeLoss.Bound, "nodeloss-bound", 2*time.Minute, "nodeloss: how long each wait (pods started, replaced, the node back) may take")
 	only := fs.String("only", strings.Join(benchmarkNames(), ","), "comma-separated benchmarks to run")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -135,6 +138,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	}
 	if o.startup.Pods <= 0 || o.startup.Rate <= 0 || o.startup.Bound <= 0 {
 		return o, errors.New("-startup-pods, -startup-rate and -startup-bound must be positive")
+	}
+	if o.nodeLoss.Pods <= 0 || o.nodeLoss.Bound <= 0 {
+		return o, errors.New("-nodeloss-pods and -nodeloss-bound must be positive")
 	}
 	if o.replacement.Rounds <= 0 || o.replacement.Bound <= 0 {
 		return o, errors.New("-replacement-rounds and -replacement-bound must be positive")

@@ -55,7 +55,7 @@ type section struct {
 func measured(sections []section) bool {
 	for _, s := range sections {
 		f := s.found
-		if len(f.rows) > 0 || f.startup != nil || f.replacement != nil || f.scheduler != nil {
+		if len(f.rows) > 0 || f.startup != nil || f.replacement != nil || f.scheduler != nil || f.nodeLoss != nil {
 			return true
 		}
 	}
@@ -108,6 +108,9 @@ func (s section) print(w io.Writer, opts options, judged bool) {
 	}
 	if s.found.scheduler != nil {
 		s.found.scheduler.print(w, judged)
+	}
+	if s.found.nodeLoss != nil {
+		s.found.nodeLoss.print(w)
 	}
 }
 

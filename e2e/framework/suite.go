@@ -45,6 +45,45 @@ const (
 	BackoffCap  = 4 * time.Second
 )
 
+// How fast the suite's cluster notices a lost node, short so that specs
+// see it within seconds (Kubernetes: a Lease renewed every 10s, a node
+// Unknown after 40s, its pods evicted 300s later). The grace period spans
+// eight renewals, so a slow machine does not lose nodes that still run.
+const (
+	HeartbeatInterval      = 2 * time.Second
+	NodeMonitorGracePeriod = 16 * time.Second
+	NodeMonitorPeriod      = 2 * time.Second
+	// TolerationSeconds is how long pods without tolerations of their own
+	// stay on a node not-ready or unreachable (the API server's
+	// --default-*-toleration-seconds).
+	TolerationSeconds = 5
+)
+
+// clusterConfig is the configuration of the suite's cluster: what process
+// 1 brings up, and what every process starts more of it with (AddNode).
+func clusterConfig(name, image string, compaction time.Duration) cluster.Config {
+	return cluster.Config{
+		Name:                   name,
+		Image:                  image,
+		EtcdCompactionInterval: compaction,
+		Nodes:                  NodeCount,
+		Node: cluster.NodeConfig{
+			CPU: NodeCPU, Memory: NodeMemory,
+			BackoffBase: BackoffBase, BackoffCap: BackoffCap,
+			HeartbeatInterval: HeartbeatInterval,
+		},
+		APIServer: cluster.APIServerConfig{
+			DefaultNotReadyTolerationSeconds:    TolerationSeconds,
+			DefaultUnreachableTolerationSeconds: TolerationSeconds,
+		},
+		ControllerManager: cluster.ControllerManagerConfig{
+			NodeMonitorGracePeriod: NodeMonitorGracePeriod,
+			NodeMonitorPeriod:      NodeMonitorPeriod,
+		},
+		Progress: GinkgoWriter,
+	}
+}
+
 // The state every process shares once SynchronizedBeforeSuite has run.
 var (
 	theCluster    *cluster.Cluster
@@ -82,17 +121,7 @@ func bringUp(ctx SpecContext) []byte {
 	Expect(err).NotTo(HaveOccurred())
 	clusterName = "e2e-" + randomSuffix()
 	By("bringing up cluster " + clusterName)
-	c, err := cluster.Up(ctx, cluster.Config{
-		Name:                   clusterName,
-		Image:                  image,
-		EtcdCompactionInterval: compaction,
-		Nodes:                  NodeCount,
-		Node: cluster.NodeConfig{
-			CPU: NodeCPU, Memory: NodeMemory,
-			BackoffBase: BackoffBase, BackoffCap: BackoffCap,
-		},
-		Progress: GinkgoWriter,
-	})
+	c, err := cluster.Up(ctx, clusterConfig(clusterName, image, compaction))
 	Expect(err).NotTo(HaveOccurred(), "bring up cluster %s", clusterName)
 
 	data, err := json.Marshal(c)

@@ -150,6 +150,8 @@ var _ = Describe("Deployment", workloadLabels, func() {
 			Expect(first.Name).To(Equal("web-"+first.Labels[appsv1.DefaultDeploymentUniqueLabelKey]), "a Deployment's ReplicaSet is named <deployment>-<pod-template-hash>")
 			Expect(first.Annotations).To(HaveKeyWithValue(revisionAnnotation, "1"))
 
+			// A pod being deleted no longer counts, as in kube's own bounds:
+			// maxSurge and maxUnavailable are of the pods the ReplicaSets want.
 			By("watching every pod while the template changes")
 			var most, fewestReady = 0, replicas
 			w := watchPods(ctx, ns, false, func(pods []*corev1.Pod) string {

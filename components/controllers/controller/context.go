@@ -62,6 +62,20 @@ type Options struct {
 	NodeMonitorGracePeriod time.Duration
 	// NodeMonitorPeriod is how often node health is checked; default 5s.
 	NodeMonitorPeriod time.Duration
+	// NodeEvictionRate is how many nodes per second may be tainted
+	// NoExecute (their pods then evicted) while few nodes are down;
+	// default 0.1, as kube's --node-eviction-rate.
+	NodeEvictionRate float64
+	// SecondaryNodeEvictionRate is that rate once a zone is partially
+	// disrupted, in a cluster larger than LargeClusterSizeThreshold;
+	// default 0.01.
+	SecondaryNodeEvictionRate float64
+	// UnhealthyZoneThreshold is the fraction of nodes not Ready (of more
+	// than two) at which the zone counts as partially disrupted; default 0.55.
+	UnhealthyZoneThreshold float64
+	// LargeClusterSizeThreshold: a partially disrupted cluster of at most
+	// this many nodes evicts nothing; default 50.
+	LargeClusterSizeThreshold int
 }
 
 // WithDefaults returns o with every zero field set to its default.
@@ -70,5 +84,9 @@ func (o Options) WithDefaults() Options {
 	o.BurstReplicas = cmp.Or(o.BurstReplicas, 500)
 	o.NodeMonitorGracePeriod = cmp.Or(o.NodeMonitorGracePeriod, 40*time.Second)
 	o.NodeMonitorPeriod = cmp.Or(o.NodeMonitorPeriod, 5*time.Second)
+	o.NodeEvictionRate = cmp.Or(o.NodeEvictionRate, 0.1)
+	o.SecondaryNodeEvictionRate = cmp.Or(o.SecondaryNodeEvictionRate, 0.01)
+	o.UnhealthyZoneThreshold = cmp.Or(o.UnhealthyZoneThreshold, 0.55)
+	o.LargeClusterSizeThreshold = cmp.Or(o.LargeClusterSizeThreshold, 50)
 	return o
 }
