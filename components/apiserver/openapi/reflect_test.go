@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -161,9 +162,13 @@ func TestKindsCarryTheirGroupVersionKinds(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// DeleteOptions is spoken in every served group version, in their order.
+	// DeleteOptions is spoken in every group version of the scheme: the
+	// served ones, and autoscaling/v1, whose Scale the workloads' scale
+	// subresource speaks; core first, then by group.
+	gvs := append(api.GroupVersions(), schema.GroupVersion{Group: "autoscaling", Version: "v1"})
+	slices.SortStableFunc(gvs[1:], func(a, b schema.GroupVersion) int { return strings.Compare(a.Group, b.Group) })
 	var deleteOptions []string
-	for _, gv := range api.GroupVersions() {
+	for _, gv := range gvs {
 		deleteOptions = append(deleteOptions, fmt.Sprintf(`{"group":%q,"kind":"DeleteOptions","version":%q}`, gv.Group, gv.Version))
 	}
 	tests := map[string]string{
