@@ -60,7 +60,7 @@ func expectLine(output, pattern, what string) {
 	Expect(output).To(MatchRegexp("(?m)"+pattern), "%s; the output was:\n%s", what, output)
 }
 
-var _ = Describe("Deployment through kubectl", Label("workloads", "stage6", "kubectl"), func() {
+var _ = Describe("Workloads through kubectl", Label("workloads", "stage6", "kubectl"), func() {
 	var (
 		ns string
 		k  *kubectl
@@ -144,4 +144,31 @@ var _ = Describe("Deployment through kubectl", Label("workloads", "stage6", "kub
 		expectLine(out, `^Events:$`, "describe should show Events")
 		expectLine(out, `ScalingReplicaSet\s+.*deployment-controller\s+Scaled (up|down) replica set web-`, "describe should tell the story in ScalingReplicaSet events")
 	}, SpecTimeout(10*time.Minute))
+
+	It("should scale a ReplicaSet with kubectl scale, and refuse a stale --resource-version", func(ctx SpecContext) {
+		rs, err := framework.Client().AppsV1().ReplicaSets(ns).Create(ctx, newReplicaSet("web", 1), metav1.CreateOptions{})
+		Expect(err).NotTo(HaveOccurred(), "create ReplicaSet web")
+		waitReplicaSet(ctx, ns, "web", 1)
+
+		out := k.run(ctx, kubectlTimeout, "scale", "rs/web", "--replicas=3")
+		expectLine(out, `^replicaset.apps/web scaled$`, "kubectl scale should scale the ReplicaSet")
+		waitReplicaSet(ctx, ns, "web", 3)
+
+		By("scaling with the resourceVersion the ReplicaSet had when created")
+		ctx2, cancel := context.WithTimeout(ctx, kubectlTimeout)
+		defer cancel()
+		cmd := exec.CommandContext(ctx2, k.path, "-n", ns, "scale", "rs/web", "--replicas=2", "--resource-version="+rs.ResourceVersion)
+		cmd.Env = k.env
+		stale, err := cmd.CombinedOutput()
+		Expect(err).To(HaveOccurred(), "a stale --resource-version must be refused; kubectl said:\n%s", stale)
+		// kubectl compares the resourceVersion of the Scale it reads first;
+		// a write with a stale one would be the server's 409.
+		Expect(string(stale)).To(MatchRegexp(`Expected resource version to be|the object has been modified`),
+			"kubectl should say the resourceVersion is stale")
+		Consistently(ctx, func(g Gomega) {
+			cur, err := framework.Client().AppsV1().ReplicaSets(ns).Get(ctx, "web", metav1.GetOptions{})
+			g.Expect(err).NotTo(HaveOccurred())
+			g.Expect(*cur.Spec.Replicas).To(Equal(int32(3)), "a refused scale changes nothing")
+		}).WithTimeout(quietPeriod).WithPolling(framework.Poll).Should(Succeed(), "the ReplicaSet should keep 3 replicas")
+	}, SpecTimeout(specTimeout))
 })

@@ -10,13 +10,13 @@ import (
 	"strings"
 	"time"
 
-	"github.com/davecgh/go-spew/spew"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/rand"
+	"k8s.io/utils/dump"
 )
 
 // The annotations and label kube's deployment controller writes, and the
@@ -53,14 +53,13 @@ var skipCopy = map[string]bool{
 }
 
 // ComputeHash is the pod-template-hash of a template, as kube's
-// controller.ComputeHash: the FNV-32a of the template printed by spew
-// (the DeepHashObject of k8s.io/kubernetes/pkg/util/hash), then of the
-// collision count if any, made safe for a name. The same template gives
-// the same hash as kube's, so ReplicaSets are named as kube names them.
+// controller.ComputeHash: the FNV-32a of the template as dump.ForHash
+// prints it (the DeepHashObject of k8s.io/kubernetes/pkg/util/hash), then
+// of the collision count if any, made safe for a name. The same template
+// gives the same hash as kube's, so ReplicaSets are named as kube names them.
 func ComputeHash(template *corev1.PodTemplateSpec, collisionCount *int32) string {
 	hasher := fnv.New32a()
-	printer := spew.ConfigState{Indent: " ", SortKeys: true, DisableMethods: true, SpewKeys: true}
-	printer.Fprintf(hasher, "%#v", *template)
+	fmt.Fprintf(hasher, "%v", dump.ForHash(*template))
 	if collisionCount != nil {
 		b := make([]byte, 8)
 		binary.LittleEndian.PutUint32(b, uint32(*collisionCount))
