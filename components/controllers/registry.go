@@ -2,6 +2,8 @@ package controllers
 
 import (
 	"github.com/ownkube/ownkube/components/controllers/controller"
+	"github.com/ownkube/ownkube/components/controllers/endpoints"
+	"github.com/ownkube/ownkube/components/controllers/endpointslice"
 )
 
 // constructor builds one controller from the manager's context; it registers
@@ -13,7 +15,10 @@ type constructor func(*controller.Context) (controller.Controller, error)
 var registry = []struct {
 	Name string
 	New  constructor
-}{}
+}{
+	{Name: endpoints.Name, New: endpoints.New},
+	{Name: endpointslice.Name, New: endpointslice.New},
+}
 
 // Names lists the controllers the manager knows, in start order.
 func Names() []string {
