@@ -1,6 +1,7 @@
 package apiserver
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -30,6 +31,9 @@ type Config struct {
 	CompactionInterval time.Duration
 	// ServiceCIDR is the range Services' cluster IPs come from.
 	ServiceCIDR string
+	// ServiceNodePortRange is the range node ports come from, "30000-32767"
+	// (DefaultNodePortRange) if empty.
+	ServiceNodePortRange string
 	// Logger receives the server's log lines; nil means slog's default.
 	Logger *slog.Logger
 }
@@ -43,6 +47,7 @@ type Server struct {
 	ready      atomic.Bool
 	namespaces *namespaceCleaner
 	gc         *collector
+	nodePorts  portRange
 }
 
 // New checks cfg and builds a server; Run starts it.
@@ -53,7 +58,11 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	s := &Server{cfg: cfg, store: cfg.Store, log: cfg.Logger}
+	nodePorts, err := parsePortRange(cmp.Or(cfg.ServiceNodePortRange, DefaultNodePortRange))
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, store: cfg.Store, log: cfg.Logger, nodePorts: nodePorts}
 	s.namespaces = newNamespaceCleaner(s)
 	s.gc = newCollector(s)
 	h, err := s.routes()

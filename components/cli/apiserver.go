@@ -16,6 +16,7 @@ import (
 var _ = register(func() *cobra.Command {
 	var (
 		etcdServers, bindAddress, serviceCIDR string
+		nodePortRange                         string
 		port                                  int
 		compaction                            time.Duration
 	)
@@ -39,6 +40,8 @@ var _ = register(func() *cobra.Command {
 				Address:            fmt.Sprintf("%s:%d", bindAddress, port),
 				CompactionInterval: compaction,
 				ServiceCIDR:        serviceCIDR,
+				// The node ports of NodePort Services.
+				ServiceNodePortRange: nodePortRange,
 			})
 			if err != nil {
 				return err
@@ -52,5 +55,6 @@ var _ = register(func() *cobra.Command {
 	f.IntVar(&port, "port", 6443, "port to serve the API on (plain HTTP)")
 	f.DurationVar(&compaction, "etcd-compaction-interval", 5*time.Minute, "how often etcd history is compacted; 0 never")
 	f.StringVar(&serviceCIDR, "service-cluster-ip-range", "10.96.0.0/16", "range Services' cluster IPs come from")
+	f.StringVar(&nodePortRange, "service-node-port-range", apiserver.DefaultNodePortRange, "range of node ports NodePort Services get")
 	return cmd
 })
