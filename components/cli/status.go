@@ -16,7 +16,7 @@ var _ = register(func() *cobra.Command {
 	var name string
 	cmd := &cobra.Command{
 		Use:   "status",
-		Short: "Show a cluster's components and nodes, with their readiness",
+		Short: "Show a cluster's components, nodes (each with its service proxy) and Service forwarders, with their readiness",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := cluster.Get(cmd.Context(), name)
@@ -35,7 +35,11 @@ var _ = register(func() *cobra.Command {
 			tw := tabwriter.NewWriter(out, 0, 8, 3, ' ', 0)
 			fmt.Fprintln(tw, "COMPONENT\tCONTAINER\tSTATE")
 			for _, ctr := range containers {
-				fmt.Fprintf(tw, "%s\t%s\t%s\n", ctr.Component, ctr.Name, ctr.Status)
+				comp := ctr.Component
+				if comp == cluster.Node {
+					comp = "node (kubelet, proxy)" // the kubelet runs the node's service proxy
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\n", comp, ctr.Name, ctr.Status)
 			}
 			tw.Flush()
 			fmt.Fprintln(out)
