@@ -16,6 +16,7 @@ import (
 	_ "github.com/ownkube/ownkube/e2e/apiserver"
 	_ "github.com/ownkube/ownkube/e2e/nodes"
 	_ "github.com/ownkube/ownkube/e2e/scheduling"
+	_ "github.com/ownkube/ownkube/e2e/services"
 	_ "github.com/ownkube/ownkube/e2e/smoke"
 )
 
