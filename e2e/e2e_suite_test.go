@@ -14,7 +14,9 @@ import (
 	"github.com/ownkube/ownkube/e2e/framework"
 
 	_ "github.com/ownkube/ownkube/e2e/apiserver"
+	_ "github.com/ownkube/ownkube/e2e/dns"
 	_ "github.com/ownkube/ownkube/e2e/nodes"
+	_ "github.com/ownkube/ownkube/e2e/portforward"
 	_ "github.com/ownkube/ownkube/e2e/scheduling"
 	_ "github.com/ownkube/ownkube/e2e/services"
 	_ "github.com/ownkube/ownkube/e2e/smoke"

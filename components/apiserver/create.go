@@ -73,7 +73,6 @@ func (s *Server) create(ctx context.Context, r api.Resource, namespace string, o
 			s.release(ctx, obj)
 			return nil, err
 		}
-		s.gc.track(created)
 		return created, nil
 	}
 }

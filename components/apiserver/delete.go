@@ -172,11 +172,7 @@ func (s *Server) deleteObject(ctx context.Context, r api.Resource, cur runtime.O
 	if readyToRemove(next) {
 		return s.remove(ctx, r, next)
 	}
-	updated, err := s.store.Update(ctx, r, next)
-	if err == nil {
-		s.afterMarked(r, updated)
-	}
-	return updated, err
+	return s.store.Update(ctx, r, next)
 }
 
 // readyToRemove reports whether an object marked for deletion can go now:
@@ -193,23 +189,15 @@ func readyToRemove(obj runtime.Object) bool {
 	return g == nil || *g == 0
 }
 
-// remove deletes obj from the store at its resourceVersion and lets the
-// garbage collector find its dependents.
+// remove deletes obj from the store at its resourceVersion. What depended
+// on it is the garbage collector's (controller-manager) to find; what a
+// Terminating namespace holds, the namespace controller's.
 func (s *Server) remove(ctx context.Context, r api.Resource, obj runtime.Object) (runtime.Object, error) {
 	removed, err := s.store.Delete(ctx, r, obj)
 	if err == nil {
 		s.release(ctx, removed)
-		s.gc.ownerRemoved(r, removed)
 	}
 	return removed, err
-}
-
-// afterMarked hands an object marked for deletion to whoever completes it.
-func (s *Server) afterMarked(r api.Resource, obj runtime.Object) {
-	if _, ok := obj.(*corev1.Namespace); ok {
-		s.namespaces.enqueue(mustMeta(obj).GetName())
-	}
-	s.gc.ownerMarked(r, obj)
 }
 
 // gracePeriod is how long a deleted object waits for its owner to confirm:

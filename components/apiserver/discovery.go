@@ -86,6 +86,8 @@ func apiResources(r api.Resource) []metav1.APIResource {
 			res.Kind, res.Verbs = "Binding", []string{"create"}
 		case "log":
 			res.Verbs = []string{"get"}
+		case "portforward":
+			res.Kind, res.Verbs = "PodPortForwardOptions", []string{"create", "get"}
 		case "finalize":
 			res.Verbs = []string{"update"}
 		}

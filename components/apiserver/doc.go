@@ -15,6 +15,9 @@
 //
 // Watches run the same way in reverse: an etcd watch from a revision,
 // filtered by the request's selectors, streamed as {"type","object"} events.
+// Pods' log and connect subresources (pods/log, pods/portforward) are
+// proxied to the kubelet of the pod's node instead; an upgraded connection
+// (SPDY, or SPDY tunnelled over a websocket) is handed through whole.
 //
 // Beside the handlers, the server runs three small loops of its own: etcd
 // compaction (so old revisions expire with 410 Gone, as in Kubernetes),

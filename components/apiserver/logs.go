@@ -68,12 +68,7 @@ func (s *Server) logURL(ctx context.Context, req *request, q url.Values) (string
 	if pod.Spec.NodeName == "" {
 		return "", apierrors.NewBadRequest(fmt.Sprintf("pod %s does not have a host assigned: it has not been scheduled yet", pod.Name))
 	}
-	nodes := s.nodeResource()
-	nodeObj, err := s.store.Get(ctx, nodes, "", pod.Spec.NodeName)
-	if err != nil {
-		return "", err
-	}
-	host, err := kubeletHost(nodeObj.(*corev1.Node))
+	host, err := s.kubeletOf(ctx, pod)
 	if err != nil {
 		return "", err
 	}
@@ -104,6 +99,15 @@ func logContainer(pod *corev1.Pod, name string) (string, error) {
 		return "", apierrors.NewBadRequest(fmt.Sprintf("a container name must be specified for pod %s, choose one of: %v", pod.Name, names))
 	}
 	return "", apierrors.NewBadRequest(fmt.Sprintf("container %s is not valid for pod %s", name, pod.Name))
+}
+
+// kubeletOf is host:port of the kubelet of the node the pod is bound to.
+func (s *Server) kubeletOf(ctx context.Context, pod *corev1.Pod) (string, error) {
+	node, err := s.store.Get(ctx, s.nodeResource(), "", pod.Spec.NodeName)
+	if err != nil {
+		return "", err
+	}
+	return kubeletHost(node.(*corev1.Node))
 }
 
 func kubeletHost(node *corev1.Node) (string, error) {

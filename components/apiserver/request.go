@@ -101,7 +101,7 @@ func (req *request) setVerb(method string, watchParam bool) error {
 		req.verb = "watch"
 	case method == http.MethodGet:
 		req.verb = "list"
-	case method == http.MethodPost && (!item || req.subresource == "binding"):
+	case method == http.MethodPost && (!item || req.subresource == "binding" || connectPaths[req.subresource] != ""):
 		req.verb = "create"
 	case method == http.MethodPut && item:
 		req.verb = "update"
@@ -129,6 +129,8 @@ func (req *request) allows() bool {
 		return req.verb == "create"
 	case "log":
 		return req.verb == "get"
+	case "portforward":
+		return req.verb == "get" || req.verb == "create"
 	case "finalize":
 		return req.verb == "update"
 	case "status":

@@ -33,6 +33,11 @@ func (s *Server) serveResource(w http.ResponseWriter, r *http.Request) {
 		s.serveWatch(w, r, req)
 		return
 	}
+	if connectPaths[req.subresource] != "" {
+		// An upgraded stream outlives any request timeout.
+		s.serveConnect(w, r, req)
+		return
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), requestTimeout)
 	defer cancel()
 	if err := checkDryRun(q); err != nil {

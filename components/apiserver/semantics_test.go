@@ -6,13 +6,11 @@ import (
 	"testing"
 	"time"
 
-	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/watch"
-	"k8s.io/client-go/kubernetes"
 	"k8s.io/utils/ptr"
 
 	"github.com/ownkube/ownkube/components/apiserver/apiservertest"
@@ -109,43 +107,6 @@ func TestAScheduledPodWaitsForItsNodeUnlessDeletedWithGraceZero(t *testing.T) {
 	}
 }
 
-func TestPropagationPoliciesTreatDependentsAsKubernetesDoes(t *testing.T) {
-	ctx, c := context.Background(), apiservertest.Start(t, apiservertest.Options{}).Client
-	for _, policy := range []metav1.DeletionPropagation{metav1.DeletePropagationBackground, metav1.DeletePropagationForeground, metav1.DeletePropagationOrphan} {
-		t.Run(string(policy), func(t *testing.T) {
-			rs := ownerWithDependent(t, c, "rs-"+strings.ToLower(string(policy)))
-			must(t, c.AppsV1().ReplicaSets("default").Delete(ctx, rs.Name, metav1.DeleteOptions{PropagationPolicy: &policy}))
-			eventually(t, "the owner is gone", func() bool {
-				_, err := c.AppsV1().ReplicaSets("default").Get(ctx, rs.Name, metav1.GetOptions{})
-				return apierrors.IsNotFound(err)
-			})
-			eventually(t, "the dependent is treated by the policy", func() bool {
-				dep, err := c.CoreV1().Pods("default").Get(ctx, rs.Name+"-dep", metav1.GetOptions{})
-				if policy == metav1.DeletePropagationOrphan {
-					return err == nil && len(dep.OwnerReferences) == 0
-				}
-				return apierrors.IsNotFound(err)
-			})
-		})
-	}
-}
-
-func ownerWithDependent(t *testing.T, c kubernetes.Interface, name string) *appsv1.ReplicaSet {
-	ctx := context.Background()
-	labels := map[string]string{"app": name}
-	rs, err := c.AppsV1().ReplicaSets("default").Create(ctx, &appsv1.ReplicaSet{
-		ObjectMeta: metav1.ObjectMeta{Name: name},
-		Spec: appsv1.ReplicaSetSpec{Selector: &metav1.LabelSelector{MatchLabels: labels},
-			Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: labels}, Spec: newPod("", nil).Spec}},
-	}, metav1.CreateOptions{})
-	must(t, err)
-	pod := newPod(name+"-dep", labels)
-	pod.OwnerReferences = []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "ReplicaSet", Name: rs.Name, UID: rs.UID}}
-	_, err = c.CoreV1().Pods("default").Create(ctx, pod, metav1.CreateOptions{})
-	must(t, err)
-	return rs
-}
-
 func TestAWatchThroughASelectorSeesObjectsEnterAndLeaveIt(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -213,4 +174,24 @@ func eventually(t *testing.T, what string, cond func() bool) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+func TestServiceMayNotAskForAnAddressTheClusterKeeps(t *testing.T) {
+	ctx, c := context.Background(), apiservertest.Start(t, apiservertest.Options{}).Client
+	svcs := c.CoreV1().Services("default")
+	ask := func(name, ip string) error {
+		_, err := svcs.Create(ctx, &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: name},
+			Spec: corev1.ServiceSpec{ClusterIP: ip, Ports: []corev1.ServicePort{{Port: 80}}}}, metav1.CreateOptions{})
+		return err
+	}
+	for _, ip := range []string{"10.96.0.1", "10.96.0.10", "10.96.0.16"} {
+		err := ask("kept-"+strings.ReplaceAll(ip, ".", "-"), ip)
+		if !apierrors.IsInvalid(err) || !strings.Contains(err.Error(), "reserved for the cluster") {
+			t.Errorf("clusterIP %s: got %v, want 422 Invalid saying it is reserved for the cluster", ip, err)
+		}
+	}
+	if _, err := svcs.Get(ctx, "kept-10-96-0-10", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		t.Errorf("a refused Service was stored: %v", err)
+	}
+	must(t, ask("free", "10.96.0.17"))
 }

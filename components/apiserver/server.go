@@ -40,14 +40,13 @@ type Config struct {
 
 // Server serves the Kubernetes API from etcd.
 type Server struct {
-	cfg        Config
-	store      *storage.Store
-	log        *slog.Logger
-	handler    http.Handler
-	ready      atomic.Bool
-	namespaces *namespaceCleaner
-	gc         *collector
-	nodePorts  portRange
+	cfg     Config
+	store   *storage.Store
+	log     *slog.Logger
+	handler http.Handler
+	ready   atomic.Bool
+	// nodePorts is the range NodePort Services' ports come from.
+	nodePorts portRange
 }
 
 // New checks cfg and builds a server; Run starts it.
@@ -63,8 +62,6 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, store: cfg.Store, log: cfg.Logger, nodePorts: nodePorts}
-	s.namespaces = newNamespaceCleaner(s)
-	s.gc = newCollector(s)
 	h, err := s.routes()
 	if err != nil {
 		return nil, err
@@ -83,8 +80,6 @@ func (s *Server) Start(ctx context.Context) error {
 		return err
 	}
 	go s.compactLoop(ctx)
-	go s.namespaces.run(ctx)
-	go s.gc.run(ctx)
 	return nil
 }
 

@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/ownkube/ownkube/components/api"
+	"github.com/ownkube/ownkube/components/api/serviceip"
 )
 
 // ipAllocationAttempts bounds the random probes for a free cluster IP.
@@ -33,6 +34,9 @@ func (s *Server) allocate(ctx context.Context, r api.Resource, obj runtime.Objec
 	if svc.Spec.ClusterIP != "" {
 		return s.reserveRequested(ctx, prefix, svc)
 	}
+	if prefix.Addr().Is6() || prefix.Bits() > 32-6 {
+		return apierrors.NewInternalError(fmt.Errorf("service cluster IP range %s is too small: the cluster keeps its first %d addresses", prefix, serviceip.Reserved))
+	}
 	for range ipAllocationAttempts {
 		ip := randomAddr(prefix)
 		if ok, err := s.reserveIP(ctx, ip); err != nil || ok {
@@ -49,6 +53,11 @@ func (s *Server) reserveRequested(ctx context.Context, prefix netip.Prefix, svc 
 	if err != nil || !prefix.Contains(ip) {
 		return apierrors.NewInvalid(corev1.SchemeGroupVersion.WithKind("Service").GroupKind(), svc.Name, field.ErrorList{
 			field.Invalid(path, svc.Spec.ClusterIP, fmt.Sprintf("must be an IP address in the service range %s", prefix))})
+	}
+	if serviceip.IsReserved(prefix, ip) {
+		return apierrors.NewInvalid(corev1.SchemeGroupVersion.WithKind("Service").GroupKind(), svc.Name, field.ErrorList{
+			field.Invalid(path, svc.Spec.ClusterIP, fmt.Sprintf("is reserved for the cluster: the network address of %s and the %d after it (the cluster DNS holds %s) are never given to a Service; choose another or leave it empty",
+				prefix, serviceip.Reserved, serviceip.DNS(prefix)))})
 	}
 	ok, err := s.reserveIP(ctx, ip)
 	if err == nil && !ok {
@@ -83,15 +92,14 @@ func (s *Server) releaseIP(ctx context.Context, obj runtime.Object) {
 	}
 }
 
-// randomAddr picks an address of prefix that is neither its first (the
-// network) nor its last (broadcast).
+// randomAddr picks an address of the IPv4 prefix that is neither one the
+// cluster keeps (the network address and the serviceip.Reserved after it)
+// nor its last (broadcast). allocate makes sure the prefix has room.
 func randomAddr(prefix netip.Prefix) netip.Addr {
 	base := prefix.Masked().Addr().As4()
 	hostBits := 32 - prefix.Bits()
-	n := uint32(1)
-	if hostBits > 1 {
-		n = 1 + rand.Uint32N(uint32(1)<<hostBits-2)
-	}
+	first := uint32(serviceip.Reserved + 1)
+	n := first + rand.Uint32N(uint32(1)<<hostBits-1-first)
 	v := uint32(base[0])<<24 | uint32(base[1])<<16 | uint32(base[2])<<8 | uint32(base[3]) + n
 	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
 }

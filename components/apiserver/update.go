@@ -60,7 +60,6 @@ func (s *Server) update(ctx context.Context, req *request, obj, cur runtime.Obje
 	if err != nil {
 		return nil, err
 	}
-	s.gc.track(next)
 	updated, err := s.store.Update(ctx, req.resource, next)
 	if err != nil {
 		abort()

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 
@@ -40,8 +41,13 @@ var _ = register(func() *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("controller-manager: %w", err)
 			}
+			dyn, err := dynamic.NewForConfig(cfg)
+			if err != nil {
+				return fmt.Errorf("controller-manager: %w", err)
+			}
 			mcfg := controllers.Config{
 				Client:         client,
+				Dynamic:        dyn,
 				Controllers:    names,
 				Options:        opts,
 				Logger:         logger(verbose),

@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"os"
 	"strings"
 	"time"
@@ -23,7 +24,8 @@ import (
 // kubeletFlags are the kubelet's command-line settings.
 type kubeletFlags struct {
 	kubeconfig, master, nodeName, clusterName, network, nodeIP, logAddress string
-	cpu, memory, labels                                                    string
+	cpu, memory, labels, clusterDomain                                     string
+	clusterDNS                                                             []string
 	pods                                                                   int
 	backoffBase, backoffCap, heartbeat                                     time.Duration
 	verbose                                                                bool
@@ -65,6 +67,8 @@ var _ = register(func() *cobra.Command {
 	f.StringVar(&fl.network, "network", "", "Docker network pods join (default: ownkube-<cluster>)")
 	f.StringVar(&fl.nodeIP, "node-ip", "", "the node's InternalIP (default: its first IPv4 address)")
 	f.StringVar(&fl.logAddress, "log-address", ":10250", "address to serve container logs and /healthz on")
+	f.StringSliceVar(&fl.clusterDNS, "cluster-dns", nil, "nameserver(s) of pods with dnsPolicy ClusterFirst: the cluster DNS (none: Docker's resolver)")
+	f.StringVar(&fl.clusterDomain, "cluster-domain", "cluster.local", "the cluster's DNS domain: pods search <ns>.svc.<domain> svc.<domain> <domain>")
 	f.StringVar(&fl.cpu, "cpu", "2", "cpu the node offers to pods")
 	f.StringVar(&fl.memory, "memory", "4Gi", "memory the node offers to pods")
 	f.IntVar(&fl.pods, "pods", 110, "how many pods the node takes")
@@ -116,7 +120,14 @@ func (fl *kubeletFlags) build() (*kubelet.Kubelet, error) {
 	if err != nil {
 		return nil, err
 	}
-	rt, err := docker.New(docker.Config{Cluster: fl.clusterName, Node: fl.nodeName, Network: fl.network, DNSSearch: dnsSearch})
+	clusterDNS := kubelet.ClusterDNS{Servers: fl.clusterDNS, Domain: fl.clusterDomain}
+	for _, ip := range clusterDNS.Servers {
+		if _, err := netip.ParseAddr(ip); err != nil {
+			return nil, fmt.Errorf("kubelet: --cluster-dns %q is not an IP address", ip)
+		}
+	}
+	rt, err := docker.New(docker.Config{Cluster: fl.clusterName, Node: fl.nodeName, Network: fl.network,
+		DNS: func(pod *corev1.Pod) kubelet.DNSConfig { return kubelet.PodDNS(pod, clusterDNS) }})
 	if err != nil {
 		return nil, err
 	}
@@ -125,11 +136,6 @@ func (fl *kubeletFlags) build() (*kubelet.Kubelet, error) {
 		Policy:            podstate.Policy{BackoffBase: fl.backoffBase, BackoffCap: fl.backoffCap},
 		HeartbeatInterval: fl.heartbeat, LogAddress: fl.logAddress, Logger: logger(fl.verbose),
 	})
-}
-
-// dnsSearch lets a pod reach Services by their short names, as in Kubernetes.
-func dnsSearch(namespace string) []string {
-	return []string{namespace + ".svc.cluster.local", "svc.cluster.local"}
 }
 
 func parseCapacity(cpu, memory string, pods int) (corev1.ResourceList, error) {

@@ -27,7 +27,11 @@ var _ = register(func() *cobra.Command {
 				return err
 			}
 			out := cmd.OutOrStdout()
-			fmt.Fprintf(out, "Cluster %q on network %s (%s); API at %s\n\n", c.Name, c.Network, c.Subnet, c.APIServerURL)
+			fmt.Fprintf(out, "Cluster %q on network %s (%s); API at %s\n", c.Name, c.Network, c.Subnet, c.APIServerURL)
+			if c.DNS != "" {
+				fmt.Fprintf(out, "Cluster DNS at %s (Services %s)\n", c.DNS, c.ServiceCIDR)
+			}
+			fmt.Fprintln(out)
 			containers, err := cluster.Containers(cmd.Context(), name)
 			if err != nil {
 				return err

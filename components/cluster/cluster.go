@@ -19,6 +19,7 @@ import (
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/client"
 
+	"github.com/ownkube/ownkube/components/api/serviceip"
 	"github.com/ownkube/ownkube/components/kubeconfig"
 )
 
@@ -37,7 +38,7 @@ type Config struct {
 	// history. Default 5m.
 	EtcdCompactionInterval time.Duration
 	// Components are the control-plane components to start, all at once.
-	// Default etcd, apiserver, scheduler and controller-manager.
+	// Default etcd, apiserver, scheduler, controller-manager and dns.
 	Components []string
 	// Nodes is how many nodes (kubelet containers) to start beside them.
 	Nodes int
@@ -75,7 +76,7 @@ func (cfg Config) withDefaults() (Config, error) {
 		cfg.EtcdCompactionInterval = DefaultEtcdCompactionInterval
 	}
 	if len(cfg.Components) == 0 {
-		cfg.Components = []string{Etcd, APIServer, Scheduler, ControllerManager}
+		cfg.Components = []string{Etcd, APIServer, Scheduler, ControllerManager, DNS}
 	}
 	if cfg.Nodes < 0 || cfg.Nodes > maxNodes {
 		return cfg, fmt.Errorf("%d nodes: choose between 0 and %d", cfg.Nodes, maxNodes)
@@ -87,6 +88,9 @@ func (cfg Config) withDefaults() (Config, error) {
 		if _, err := lookupComponent(c); err != nil {
 			return cfg, err
 		}
+	}
+	if slices.Contains(cfg.Components, DNS) && !slices.Contains(cfg.Components, APIServer) {
+		return cfg, fmt.Errorf("the cluster DNS reads Services from the API: add %s to the components", APIServer)
 	}
 	if cfg.StartupTimeout == 0 {
 		cfg.StartupTimeout = DefaultStartupTimeout
@@ -128,6 +132,10 @@ type Cluster struct {
 	KubeconfigPath string `json:"kubeconfigPath,omitempty"`
 	// Nodes names the cluster's nodes, as they register with the API.
 	Nodes []string `json:"nodes,omitempty"`
+	// DNS is the address of the cluster DNS on Network (the tenth of
+	// ServiceCIDR), the nameserver of pods with dnsPolicy ClusterFirst;
+	// empty if it does not run.
+	DNS string `json:"dns,omitempty"`
 }
 
 // ErrNotFound is returned (wrapped) by Get when no cluster has the name.
@@ -227,6 +235,9 @@ func up(ctx context.Context, docker *client.Client, cfg Config, p *progress) (*C
 		return nil, err
 	}
 	c.Subnet, c.ServiceCIDR = plan.Subnet.String(), plan.ServiceCIDR.String()
+	if slices.Contains(cfg.Components, DNS) {
+		c.DNS = plan.DNS.String()
+	}
 
 	urls, err := startAll(ctx, docker, cfg, plan, p)
 	if err != nil {
@@ -311,6 +322,10 @@ func get(ctx context.Context, docker *client.Client, name string) (*Cluster, err
 			c.EtcdURL = url
 		case APIServer:
 			c.APIServerURL = url
+		case DNS:
+			if p, err := netip.ParsePrefix(c.ServiceCIDR); err == nil {
+				c.DNS = serviceip.DNS(p).String()
+			}
 		}
 	}
 	if !controlPlaneFound {
@@ -401,7 +416,7 @@ func removeKubeconfig(name string) {
 
 // ContainerState is one of a cluster's own containers as Docker reports it.
 type ContainerState struct {
-	Component string // etcd, apiserver, scheduler, node
+	Component string // etcd, apiserver, scheduler, dns, node
 	Name      string
 	State     string // running, exited, …
 	Status    string // Docker's words: "Up 5 minutes"

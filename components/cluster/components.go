@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"fmt"
+	"net/netip"
 	"strconv"
 )
 
@@ -12,6 +13,7 @@ const (
 	APIServer         = "apiserver"
 	Scheduler         = "scheduler"
 	ControllerManager = "controller-manager"
+	DNS               = "dns"
 )
 
 // component is one control-plane container: the ownkube subcommand it runs,
@@ -23,6 +25,10 @@ type component struct {
 	Ready string            // GET path answering 200 when ready
 	Tmpfs map[string]string // mount point → options
 	Args  func(cfg Config, plan addressPlan) []string
+	// FixedIP, if set, is the component's address on the cluster network,
+	// outside Docker's dynamic range (the cluster DNS's, which pods are
+	// given as their nameserver).
+	FixedIP func(plan addressPlan) netip.Addr
 }
 
 var controlPlane = []component{
@@ -80,7 +86,22 @@ var controlPlane = []component{
 			return []string{"controller-manager", "--master", "http://apiserver:6443", "--bind-address", "0.0.0.0", "--port", "10257"}
 		},
 	},
+	{
+		// The cluster DNS (CoreDNS's role), at the tenth Service address;
+		// other names go on to Docker's resolver, its resolv.conf's.
+		Name:    DNS,
+		Port:    8080,
+		Ready:   "/readyz",
+		FixedIP: func(plan addressPlan) netip.Addr { return plan.DNS },
+		Args: func(Config, addressPlan) []string {
+			return []string{"dns", "--master", "http://apiserver:6443", "--domain", ClusterDomain,
+				"--bind-address", "0.0.0.0", "--health-port", "8080"}
+		},
+	},
 }
+
+// ClusterDomain is the DNS domain of the cluster's Services.
+const ClusterDomain = "cluster.local"
 
 func lookupComponent(name string) (component, error) {
 	for _, c := range controlPlane {

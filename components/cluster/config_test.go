@@ -15,7 +15,7 @@ func TestConfigDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if cfg.Name != "ownkube" || cfg.Image != "ownkube:solutions" || cfg.EtcdCompactionInterval != 5*time.Minute ||
-		strings.Join(cfg.Components, ",") != "etcd,apiserver,scheduler,controller-manager" || cfg.Nodes != 0 || cfg.StartupTimeout != time.Minute || cfg.Progress == nil {
+		strings.Join(cfg.Components, ",") != "etcd,apiserver,scheduler,controller-manager,dns" || cfg.Nodes != 0 || cfg.StartupTimeout != time.Minute || cfg.Progress == nil {
 		t.Errorf("defaults = %+v", cfg)
 	}
 	for _, bad := range []Config{
@@ -69,14 +69,28 @@ func TestRemovalTitle(t *testing.T) {
 
 func TestKubeletArgsCarryTheNodeSettings(t *testing.T) {
 	cfg, _ := Config{Name: "c", Nodes: 1, Node: NodeConfig{CPU: "3", Pods: 20, BackoffBase: time.Second}}.withDefaults()
-	got := " " + strings.Join(kubeletArgs(cfg, nodeName("c", 1)), " ") + " "
+	got := " " + strings.Join(kubeletArgs(cfg, planFor(100), nodeName("c", 1)), " ") + " "
 	for _, want := range []string{" kubelet ", " --cluster c ", " --node-name c-node-1 ", " --network ownkube-c ",
-		" --cpu 3 ", " --pods 20 ", " --backoff-base 1s ", " --master http://apiserver:6443 "} {
+		" --cpu 3 ", " --pods 20 ", " --backoff-base 1s ", " --master http://apiserver:6443 ",
+		" --cluster-dns 10.100.128.10 ", " --cluster-domain cluster.local "} {
 		if !strings.Contains(got, want) {
 			t.Errorf("kubelet args %q lack %q", got, want)
 		}
 	}
 	if strings.Contains(got, "--memory") || strings.Contains(got, "--backoff-cap") {
 		t.Errorf("kubelet args %q set what was left to the kubelet's defaults", got)
+	}
+}
+
+func TestKubeletsOfAClusterWithoutDNSGetNoNameserver(t *testing.T) {
+	cfg, _ := Config{Name: "c", Nodes: 1, Components: []string{Etcd, APIServer}}.withDefaults()
+	if got := strings.Join(kubeletArgs(cfg, planFor(100), nodeName("c", 1)), " "); strings.Contains(got, "--cluster-dns") {
+		t.Errorf("kubelet args %q name a cluster DNS that does not run", got)
+	}
+}
+
+func TestDNSNeedsTheAPIServer(t *testing.T) {
+	if _, err := (Config{Components: []string{Etcd, DNS}}).withDefaults(); err == nil {
+		t.Error("a cluster DNS without an API server was accepted")
 	}
 }

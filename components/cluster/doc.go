@@ -13,6 +13,8 @@
 //     keeping the upper half (Cluster.ServiceCIDR) for Service IPs;
 //  3. starts the control-plane components together (the apiserver waits for
 //     etcd itself), each published on 127.0.0.1 only and awaited over HTTP;
+//     the cluster DNS at a fixed address, the tenth of the Service range
+//     (Cluster.DNS), which the kubelets give pods as their nameserver;
 //  4. writes ~/.ownkube/<name>/kubeconfig.
 //
 // If any step fails, Up removes everything it created before returning.

@@ -29,6 +29,22 @@ const (
 	labelServiceCIDR = "ownkube.io/service-cidr"
 )
 
+// Labels on every container of a pod, besides LabelCluster, LabelComponent
+// (= ComponentPod) and LabelNode. They live here, in given code, so that the
+// harness can read pods' containers without linking the kubelet.
+const (
+	LabelNamespace    = "ownkube.io/namespace"
+	LabelPod          = "ownkube.io/pod"
+	LabelPodUID       = "ownkube.io/pod-uid"
+	LabelContainer    = "ownkube.io/container"
+	LabelRestartCount = "ownkube.io/restart-count"
+
+	// ComponentPod is the LabelComponent of a pod's containers.
+	ComponentPod = "pod"
+	// SandboxName is the LabelContainer of a pod's pause container.
+	SandboxName = "POD"
+)
+
 // Labels returns the labels of a thing component of cluster owns. Other
 // packages that start containers for a cluster (nodes, pods) use it too, so
 // Down removes what they start.

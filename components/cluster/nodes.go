@@ -6,6 +6,7 @@ import (
 	"io"
 	"log"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -40,9 +41,12 @@ type NodeConfig struct {
 func nodeName(cluster string, i int) string { return fmt.Sprintf("%s-node-%d", cluster, i) }
 
 // kubeletArgs is the command line of a node's kubelet.
-func kubeletArgs(cfg Config, name string) []string {
+func kubeletArgs(cfg Config, plan addressPlan, name string) []string {
 	args := []string{"kubelet", "--master", "http://apiserver:6443", "--cluster", cfg.Name, "--node-name", name,
 		"--network", networkName(cfg.Name), "--log-address", ":10250"}
+	if slices.Contains(cfg.Components, DNS) {
+		args = append(args, "--cluster-dns", plan.DNS.String(), "--cluster-domain", ClusterDomain)
+	}
 	n := cfg.Node
 	for flag, v := range map[string]string{"--cpu": n.CPU, "--memory": n.Memory} {
 		if v != "" {
@@ -63,7 +67,7 @@ func kubeletArgs(cfg Config, name string) []string {
 // startNode starts node i: a container of the cluster's image running the
 // kubelet, which starts pods as sibling containers through the host's
 // Docker socket (mounted; no privileges needed).
-func startNode(ctx context.Context, cfg Config, i int) error {
+func startNode(ctx context.Context, cfg Config, plan addressPlan, i int) error {
 	name := nodeName(cfg.Name, i)
 	netName := networkName(cfg.Name)
 	labels := Labels(cfg.Name, Node)
@@ -74,7 +78,7 @@ func startNode(ctx context.Context, cfg Config, i int) error {
 			Image:          cfg.Image,
 			Name:           name,
 			Hostname:       name,
-			Cmd:            kubeletArgs(cfg, name),
+			Cmd:            kubeletArgs(cfg, plan, name),
 			Labels:         labels,
 			Env:            map[string]string{"DOCKER_HOST": "unix:///var/run/docker.sock"},
 			Networks:       []string{netName},

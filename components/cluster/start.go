@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/client"
 	"github.com/docker/docker/pkg/stdcopy"
 	"github.com/docker/go-connections/nat"
@@ -56,7 +57,7 @@ func startAll(ctx context.Context, docker *client.Client, cfg Config, plan addre
 		wg.Go(func() {
 			title := "Starting node " + nodeName(cfg.Name, i)
 			start := time.Now()
-			err := startNode(ctx, cfg, i)
+			err := startNode(ctx, cfg, plan, i)
 			mu.Lock()
 			defer mu.Unlock()
 			switch {
@@ -97,6 +98,14 @@ func startComponent(ctx context.Context, docker *client.Client, cfg Config, plan
 		},
 		Started: true,
 		Logger:  log.New(io.Discard, "", 0),
+	}
+	if comp.FixedIP != nil {
+		ip := comp.FixedIP(plan).String()
+		req.EndpointSettingsModifier = func(eps map[string]*network.EndpointSettings) {
+			if ep := eps[netName]; ep != nil {
+				ep.IPAMConfig = &network.EndpointIPAMConfig{IPv4Address: ip}
+			}
+		}
 	}
 	// On failure testcontainers may return the container beside the error;
 	// Up removes it with everything else labelled with the cluster.

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+
+	"github.com/ownkube/ownkube/components/api/serviceip"
 )
 
 // addressPlan is how a cluster uses its network's address space: a /16 whose
@@ -14,15 +16,18 @@ type addressPlan struct {
 	IPRange     netip.Prefix // 10.N.0.0/17: Docker's dynamic range
 	Gateway     netip.Addr   // 10.N.0.1
 	ServiceCIDR netip.Prefix // 10.N.128.0/17: Service ClusterIPs
+	DNS         netip.Addr   // 10.N.128.10: the cluster DNS, in the range's reserved low addresses
 }
 
 func planFor(n int) addressPlan {
 	base := netip.AddrFrom4([4]byte{10, byte(n), 0, 0})
+	services := netip.PrefixFrom(netip.AddrFrom4([4]byte{10, byte(n), 128, 0}), 17)
 	return addressPlan{
 		Subnet:      netip.PrefixFrom(base, 16),
 		IPRange:     netip.PrefixFrom(base, 17),
 		Gateway:     netip.AddrFrom4([4]byte{10, byte(n), 0, 1}),
-		ServiceCIDR: netip.PrefixFrom(netip.AddrFrom4([4]byte{10, byte(n), 128, 0}), 17),
+		ServiceCIDR: services,
+		DNS:         serviceip.DNS(services),
 	}
 }
 

@@ -45,6 +45,9 @@ func TestPlanFor(t *testing.T) {
 	if p.Gateway.String() != "10.123.0.1" || !p.IPRange.Contains(p.Gateway) {
 		t.Errorf("gateway %s", p.Gateway)
 	}
+	if p.DNS.String() != "10.123.128.10" {
+		t.Errorf("DNS %s, want 10.123.128.10", p.DNS)
+	}
 	if p.IPRange.Overlaps(p.ServiceCIDR) || !p.Subnet.Contains(p.ServiceCIDR.Addr()) {
 		t.Errorf("ip-range %s and service CIDR %s must split subnet %s", p.IPRange, p.ServiceCIDR, p.Subnet)
 	}

@@ -13,6 +13,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/ownkube/ownkube/components/apiserver/apiservertest"
@@ -28,7 +29,7 @@ func TestEndpointsFollowPods(t *testing.T) {
 	c := s.Client
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	m, err := controllers.New(controllers.Config{Client: c, Controllers: []string{"endpoints", "endpointslice"},
+	m, err := controllers.New(controllers.Config{Client: c, Dynamic: dynamic.NewForConfigOrDie(s.Config), Controllers: []string{"endpoints", "endpointslice"},
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"golang.org/x/sync/errgroup"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
@@ -29,6 +31,8 @@ const LeaseName = "kube-controller-manager"
 type Config struct {
 	// Client reaches the API server.
 	Client kubernetes.Interface
+	// Dynamic reaches it too, for the controllers that act on every kind.
+	Dynamic dynamic.Interface
 	// Controllers names the controllers to run; empty means all of Names().
 	Controllers []string
 	// Options are the controllers' knobs.
@@ -52,8 +56,8 @@ type Manager struct {
 
 // New checks cfg and fills in its defaults; Run starts the controllers.
 func New(cfg Config) (*Manager, error) {
-	if cfg.Client == nil {
-		return nil, errors.New("controller-manager: a Client is required")
+	if cfg.Client == nil || cfg.Dynamic == nil {
+		return nil, errors.New("controller-manager: a Client and a Dynamic client are required")
 	}
 	if len(cfg.Controllers) == 0 {
 		cfg.Controllers = Names()
@@ -94,11 +98,15 @@ func (m *Manager) Run(ctx context.Context) error {
 // runControllers builds every enabled controller on a fresh informer
 // factory, starts the informers and runs the controllers until ctx ends.
 func (m *Manager) runControllers(ctx context.Context) error {
+	if err := m.awaitAPI(ctx); err != nil {
+		return err
+	}
 	events := record.NewBroadcaster(record.WithContext(ctx))
 	defer events.Shutdown()
 	events.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: m.cfg.Client.CoreV1().Events("")})
 	cc := &controller.Context{
 		Client:    m.cfg.Client,
+		Dynamic:   m.cfg.Dynamic,
 		Informers: informers.NewSharedInformerFactory(m.cfg.Client, 0),
 		Events:    events,
 		Options:   m.cfg.Options,
@@ -126,6 +134,21 @@ func (m *Manager) runControllers(ctx context.Context) error {
 	defer m.running.Store(false)
 	m.log.Info("controller-manager running", "controllers", m.cfg.Controllers)
 	return g.Wait()
+}
+
+// awaitAPI waits until the API server answers discovery: the controllers
+// discover what it serves when they are built, and the cluster starts its
+// components all at once.
+func (m *Manager) awaitAPI(ctx context.Context) error {
+	var last error
+	err := wait.PollUntilContextCancel(ctx, 500*time.Millisecond, true, func(context.Context) (bool, error) {
+		_, last = m.cfg.Client.Discovery().ServerGroups()
+		return last == nil, nil
+	})
+	if err != nil {
+		return fmt.Errorf("controller-manager: the API server did not answer discovery (%v): %w", last, err)
+	}
+	return nil
 }
 
 // serveHealth listens on HealthAddress and serves /healthz and /readyz

@@ -2,6 +2,8 @@ package controllers
 
 import (
 	"github.com/ownkube/ownkube/components/controllers/controller"
+	"github.com/ownkube/ownkube/components/controllers/garbagecollector"
+	"github.com/ownkube/ownkube/components/controllers/namespace"
 	"github.com/ownkube/ownkube/components/controllers/endpoints"
 	"github.com/ownkube/ownkube/components/controllers/endpointslice"
 )
@@ -16,6 +18,8 @@ var registry = []struct {
 	Name string
 	New  constructor
 }{
+	{Name: garbagecollector.Name, New: garbagecollector.New},
+	{Name: namespace.Name, New: namespace.New},
 	{Name: endpoints.Name, New: endpoints.New},
 	{Name: endpointslice.Name, New: endpointslice.New},
 }

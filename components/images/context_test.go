@@ -65,6 +65,7 @@ func TestWriteContextShortBinary(t *testing.T) {
 }
 
 func TestTags(t *testing.T) {
+	t.Setenv(TagSuffixEnv, "") // the tags of a tree built without a suffix
 	for _, tc := range []struct {
 		img       image
 		impl, tag string
@@ -125,5 +126,19 @@ func TestTableFolders(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(img.Name, "main.go")); err != nil {
 			t.Errorf("image %s: %v", img.Name, err)
 		}
+	}
+}
+
+func TestSuffixedWorkloadTag(t *testing.T) {
+	t.Setenv(TagSuffixEnv, "-mytree")
+	if got := mustLookup(t, "probe").tag(Solutions); got != "ownkube/probe:latest-mytree" {
+		t.Errorf("probe tag %q, want ownkube/probe:latest-mytree", got)
+	}
+	if got := mustLookup(t, "echo").tag(Solutions); got != "ownkube/echo:latest" {
+		t.Errorf("echo tag %q: only suffixed images take the suffix", got)
+	}
+	t.Setenv(TagSuffixEnv, "")
+	if got := mustLookup(t, "probe").tag(Solutions); got != "ownkube/probe:latest" {
+		t.Errorf("probe tag %q without a suffix, want ownkube/probe:latest", got)
 	}
 }

@@ -54,6 +54,11 @@ type image struct {
 	// built once per implementation and tagged <Repository>:<impl>. Other
 	// images are built with default tags and tagged <Repository>:latest.
 	PerImpl bool
+	// Suffixed marks a workload image tagged <Repository>:latest plus
+	// $OWNKUBE_IMAGE_TAG_SUFFIX, so that trees built side by side on one
+	// engine (each with its suffix) do not replace each other's; without
+	// the variable it is plain :latest.
+	Suffixed bool
 }
 
 var table = []image{
@@ -62,7 +67,7 @@ var table = []image{
 	{Name: "pause", Repository: "ownkube/pause", Package: "./components/images/pause"},
 	{Name: "echo", Repository: "ownkube/echo", Package: "./components/images/echo"},
 	{Name: "crasher", Repository: "ownkube/crasher", Package: "./components/images/crasher"},
-	{Name: "probe", Repository: "ownkube/probe", Package: "./components/images/probe"},
+	{Name: "probe", Repository: "ownkube/probe", Package: "./components/images/probe", Suffixed: true},
 	// The ClusterIP forwarder: standard library only, like the workloads.
 	{Name: "forwarder", Repository: "ownkube/forwarder", Package: "./components/images/forwarder"},
 }
@@ -89,6 +94,9 @@ func Tag(name, impl string) (string, error) {
 func (img image) tag(impl string) string {
 	if img.PerImpl {
 		return img.Repository + ":" + impl + os.Getenv(TagSuffixEnv)
+	}
+	if img.Suffixed {
+		return img.Repository + ":latest" + os.Getenv(TagSuffixEnv)
 	}
 	return img.Repository + ":latest"
 }

@@ -13,7 +13,8 @@
 // kubelet/core, stage 4): this package only observes, acts and reports.
 // Beside the loop run the node's heartbeat (its Lease renewed every few
 // seconds and its Ready condition), the probes of running containers, and a
-// small HTTP server from which the API server proxies container logs.
+// small HTTP server from which the API server proxies container logs and
+// port-forward streams (streaming.go, where exec and attach are to join).
 //
 // A restarted kubelet adopts what already runs: the containers carry the
 // pod's UID in their labels, so the first sync finds them and plans

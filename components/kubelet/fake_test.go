@@ -1,6 +1,7 @@
 package kubelet_test
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -22,6 +23,9 @@ type fakeRuntime struct {
 	sandboxes  map[string]*fakeSandbox
 	containers map[string]*fakeContainer
 	missing    map[string]bool
+	// sandboxIP, when set, is every sandbox's IP: a test serves a pod's
+	// ports there.
+	sandboxIP string
 }
 
 type fakeSandbox struct {
@@ -76,7 +80,7 @@ func (f *fakeRuntime) Pods(context.Context) ([]podstate.Pod, error) {
 func (f *fakeRuntime) RunSandbox(_ context.Context, pod *corev1.Pod) (podstate.Sandbox, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	sb := podstate.Sandbox{ID: f.id("sb"), IP: fmt.Sprintf("10.0.0.%d", f.next), State: podstate.Running, CreatedAt: time.Now()}
+	sb := podstate.Sandbox{ID: f.id("sb"), IP: cmp.Or(f.sandboxIP, fmt.Sprintf("10.0.0.%d", f.next)), State: podstate.Running, CreatedAt: time.Now()}
 	f.sandboxes[sb.ID] = &fakeSandbox{pod: pod.DeepCopy(), sb: sb}
 	return sb, nil
 }

@@ -10,9 +10,11 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/kubernetes/scheme"
 	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
+	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/record"
 	"k8s.io/client-go/util/workqueue"
@@ -66,6 +68,11 @@ type Kubelet struct {
 	events   record.EventBroadcaster
 
 	images imageCache
+
+	// services feeds the pods' service environment variables.
+	informers      informers.SharedInformerFactory
+	services       corelisters.ServiceLister
+	servicesSynced cache.InformerSynced
 }
 
 // New checks cfg, fills in defaults and returns a Kubelet; Run starts it.
@@ -88,6 +95,9 @@ func New(cfg Config) (*Kubelet, error) {
 	}
 	k := &Kubelet{cfg: cfg, log: cfg.Logger.With("node", cfg.NodeName), source: cfg.Source, runtime: cfg.Runtime,
 		images: imageCache{checks: map[string]imageCheck{}}}
+	k.informers = informers.NewSharedInformerFactory(cfg.Client, 0)
+	svcInformer := k.informers.Core().V1().Services()
+	k.services, k.servicesSynced = svcInformer.Lister(), svcInformer.Informer().HasSynced
 	k.queue = workqueue.NewTypedRateLimitingQueue(workqueue.NewTypedItemExponentialFailureRateLimiter[string](100*time.Millisecond, 10*time.Second))
 	k.probes = newProber(k.log, k.queue.Add)
 	k.events = record.NewBroadcaster()
@@ -139,10 +149,14 @@ func (k *Kubelet) Run(ctx context.Context) error {
 	if err := k.source.Start(ctx, k.queue.Add); err != nil {
 		return err
 	}
+	k.informers.Start(ctx.Done())
+	defer k.informers.Shutdown()
 	// Until the source has seen every pod, a running pod it does not know
 	// yet would look like a leftover and be torn down: a restarted kubelet
 	// must adopt its pods, not kill them.
-	if !cache.WaitForCacheSync(ctx.Done(), k.source.HasSynced) {
+	// Containers started before the Services are known would miss their
+	// variables, so wait for those too, as Kubernetes' kubelet does.
+	if !cache.WaitForCacheSync(ctx.Done(), k.source.HasSynced, k.servicesSynced) {
 		return fmt.Errorf("kubelet: stopped before its pod source synced: %w", ctx.Err())
 	}
 	go k.heartbeat(ctx)

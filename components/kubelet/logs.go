@@ -12,12 +12,14 @@ import (
 	"time"
 )
 
-// serveLogs serves GET /containerLogs/<namespace>/<pod>/<container>, the
-// path the API server proxies pods/log to (kubectl logs), with the query
-// parameters follow, tailLines, timestamps and previous.
+// serveLogs serves the kubelet's API for the API server: GET
+// /containerLogs/<namespace>/<pod>/<container>, the path it proxies
+// pods/log to (kubectl logs), with the query parameters follow, tailLines,
+// timestamps and previous; and the streaming endpoints of streaming.go.
 func (k *Kubelet) serveLogs(ctx context.Context) (*http.Server, error) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /containerLogs/{namespace}/{pod}/{container}", k.handleLogs)
+	k.streamingRoutes(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok")) })
 	ln, err := net.Listen("tcp", k.cfg.LogAddress)
 	if err != nil {

@@ -33,7 +33,9 @@ func (k *Kubelet) register(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("register node %s: %w", k.cfg.NodeName, err)
 	}
-	k.nodeStatus(node, nil)
+	if err := k.nodeStatus(node, nil); err != nil {
+		return err
+	}
 	if _, err := nodes.UpdateStatus(ctx, node, metav1.UpdateOptions{}); err != nil {
 		return fmt.Errorf("report status of node %s: %w", k.cfg.NodeName, err)
 	}
@@ -53,9 +55,14 @@ func (k *Kubelet) labels(existing map[string]string) map[string]string {
 	return labels
 }
 
-// nodeStatus fills in what the node reports about itself.
-func (k *Kubelet) nodeStatus(node *corev1.Node, runtimeErr error) {
-	ready, _ := core.ReadyCondition(node.Status.Conditions, runtimeErr, time.Now())
+// nodeStatus fills in what the node reports about itself. An error of the
+// learner's ReadyCondition is returned, not swallowed: a stub's "not
+// implemented" must reach the log at once, not show as a node never Ready.
+func (k *Kubelet) nodeStatus(node *corev1.Node, runtimeErr error) error {
+	ready, err := core.ReadyCondition(node.Status.Conditions, runtimeErr, time.Now())
+	if err != nil {
+		return fmt.Errorf("node %s: the Ready condition: %w", k.cfg.NodeName, err)
+	}
 	node.Status.Capacity = k.cfg.Capacity.DeepCopy()
 	node.Status.Allocatable = k.cfg.Capacity.DeepCopy()
 	node.Status.Addresses = []corev1.NodeAddress{{Type: corev1.NodeInternalIP, Address: k.cfg.NodeIP}, {Type: corev1.NodeHostName, Address: k.cfg.NodeName}}
@@ -64,6 +71,7 @@ func (k *Kubelet) nodeStatus(node *corev1.Node, runtimeErr error) {
 		OperatingSystem: runtime.GOOS, Architecture: runtime.GOARCH, KernelVersion: kernelVersion()}
 	node.Status.Phase = corev1.NodeRunning
 	node.Status.Conditions = setNodeCondition(node.Status.Conditions, ready)
+	return nil
 }
 
 func setNodeCondition(conds []corev1.NodeCondition, c corev1.NodeCondition) []corev1.NodeCondition {
@@ -139,7 +147,9 @@ func (k *Kubelet) updateNodeStatus(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		k.nodeStatus(node, runtimeErr)
+		if err := k.nodeStatus(node, runtimeErr); err != nil {
+			return err
+		}
 		_, err = k.cfg.Client.CoreV1().Nodes().UpdateStatus(ctx, node, metav1.UpdateOptions{})
 		return err
 	})

@@ -9,7 +9,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/ownkube/ownkube/components/scheduler/algorithm"
+	"github.com/ownkube/ownkube/components/scheduler/snapshot"
 )
 
 // reasonSchedulerError is the PodScheduled reason when the scheduler
@@ -66,7 +66,7 @@ func (s *Scheduler) bind(ctx context.Context, key string, pod *corev1.Pod, node 
 // condition and as a FailedScheduling event, and parks the pod until the
 // cluster changes (a FitError) or retries it after its back-off.
 func (s *Scheduler) unschedulable(ctx context.Context, key string, pod *corev1.Pod, err error, since uint64) error {
-	fitErr, fits := errors.AsType[*algorithm.FitError](err)
+	fitErr, fits := errors.AsType[*snapshot.FitError](err)
 	reason := reasonSchedulerError
 	if fits {
 		reason = corev1.PodReasonUnschedulable

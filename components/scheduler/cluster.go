@@ -7,6 +7,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/ownkube/ownkube/components/scheduler/algorithm"
+	"github.com/ownkube/ownkube/components/scheduler/snapshot"
 )
 
 // cluster is what the scheduler knows of the cluster: a NodeInfo per node,
@@ -19,10 +20,10 @@ import (
 // under the algorithm's feet; events and assumptions take the write lock.
 type cluster struct {
 	mu    sync.RWMutex
-	nodes map[string]*algorithm.NodeInfo // by node name; Node is nil while only pods name it
-	pods  map[types.UID]placement        // every pod counted, and where
-	snap  algorithm.Snapshot             // the NodeInfos whose node is known
-	index map[string]int                 // node name → position in snap.Nodes
+	nodes map[string]*snapshot.NodeInfo // by node name; Node is nil while only pods name it
+	pods  map[types.UID]placement       // every pod counted, and where
+	snap  snapshot.Snapshot             // the NodeInfos whose node is known
+	index map[string]int                // node name → position in snap.Nodes
 }
 
 // placement is where a counted pod is.
@@ -32,7 +33,7 @@ type placement struct {
 }
 
 func newCluster() *cluster {
-	return &cluster{nodes: map[string]*algorithm.NodeInfo{}, pods: map[types.UID]placement{}, index: map[string]int{}}
+	return &cluster{nodes: map[string]*snapshot.NodeInfo{}, pods: map[types.UID]placement{}, index: map[string]int{}}
 }
 
 // schedule runs the algorithm for pod over the current snapshot.
@@ -82,7 +83,7 @@ func (c *cluster) assume(pod *corev1.Pod, node string) {
 }
 
 func (c *cluster) place(pod *corev1.Pod, node string, assumed bool) {
-	info := algorithm.NewPodInfo(pod)
+	info := snapshot.NewPodInfo(pod)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if was, ok := c.pods[pod.UID]; ok && was.node != node {
@@ -139,17 +140,17 @@ func (c *cluster) unplace(uid types.UID, was placement) {
 
 // nodeInfo returns the NodeInfo of name, creating an empty one without its
 // node if there is none: pods can be seen before their node.
-func (c *cluster) nodeInfo(name string) *algorithm.NodeInfo {
+func (c *cluster) nodeInfo(name string) *snapshot.NodeInfo {
 	info, ok := c.nodes[name]
 	if !ok {
-		info = algorithm.NewNodeInfo(nil)
+		info = snapshot.NewNodeInfo(nil)
 		c.nodes[name] = info
 	}
 	return info
 }
 
 // dropIfEmpty forgets a NodeInfo that has neither node nor pods.
-func (c *cluster) dropIfEmpty(name string, info *algorithm.NodeInfo) {
+func (c *cluster) dropIfEmpty(name string, info *snapshot.NodeInfo) {
 	if info.Node == nil && info.NumPods() == 0 {
 		delete(c.nodes, name)
 	}

@@ -7,7 +7,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/client-go/tools/cache"
 
-	"github.com/ownkube/ownkube/components/scheduler/algorithm"
+	"github.com/ownkube/ownkube/components/scheduler/snapshot"
 )
 
 // watch registers the informers and their handlers. The handlers only keep
@@ -71,7 +71,7 @@ func (s *Scheduler) podUpdated(old, pod *corev1.Pod) {
 	case occupies(pod):
 		s.parking.remove(k) // bound, by us or another scheduler
 		s.cluster.addPod(pod)
-		if occupies(old) && algorithm.PodRequests(old) != algorithm.PodRequests(pod) {
+		if occupies(old) && snapshot.PodRequests(old) != snapshot.PodRequests(pod) {
 			s.moveParked("a bound pod was resized")
 		}
 	case occupies(old):

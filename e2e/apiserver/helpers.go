@@ -119,10 +119,24 @@ func expectEvent(ctx context.Context, w watch.Interface, typ watch.EventType, na
 	return ev
 }
 
-// expectQuiet checks the watch sends nothing for a while.
+// expectQuiet checks the watch sends nothing for a while and stays open.
+// (Gomega's Receive matcher gives up on a closed channel, so
+// Consistently(ch).ShouldNot(Receive()) would pass at once on a watch that
+// closed: this checks both.)
 func expectQuiet(w watch.Interface) {
 	GinkgoHelper()
-	Consistently(w.ResultChan()).WithTimeout(quietPeriod).ShouldNot(Receive(), "the watch should have sent nothing more")
+	ch := w.ResultChan()
+	Consistently(func() error {
+		select {
+		case ev, open := <-ch:
+			if !open {
+				return errors.New("the watch closed")
+			}
+			return fmt.Errorf("the watch sent %s", describeEvents([]watch.Event{ev}))
+		default:
+			return nil
+		}
+	}).WithTimeout(quietPeriod).WithPolling(10*time.Millisecond).Should(Succeed(), "the watch should stay open and send nothing more")
 }
 
 // collectEvents reads events until one for each object in until (by

@@ -3,11 +3,8 @@ package apiserver
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strings"
-	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -18,45 +15,6 @@ import (
 	"github.com/ownkube/ownkube/e2e/framework"
 )
 
-// kubectlTimeout bounds every kubectl run.
-const kubectlTimeout = 30 * time.Second
-
-// kubectl runs the stock kubectl against the suite's cluster.
-type kubectl struct {
-	path string
-	env  []string
-}
-
-// newKubectl finds kubectl on PATH, or skips the spec.
-func newKubectl() *kubectl {
-	path, err := exec.LookPath("kubectl")
-	if err != nil {
-		Skip("kubectl is not on PATH: the compatibility spec needs the stock kubectl")
-	}
-	return &kubectl{path: path, env: append(os.Environ(),
-		"KUBECONFIG="+framework.Cluster().KubeconfigPath,
-		// A discovery cache of the spec's own, so no run reads another's.
-		"KUBECACHEDIR="+filepath.Join(GinkgoT().TempDir(), "kubecache"),
-	)}
-}
-
-func (k *kubectl) command(ctx context.Context, args ...string) *exec.Cmd {
-	cmd := exec.CommandContext(ctx, k.path, args...)
-	cmd.Env = k.env
-	cmd.WaitDelay = 5 * time.Second
-	return cmd
-}
-
-// run runs kubectl to its end and returns its combined output.
-func (k *kubectl) run(ctx context.Context, args ...string) string {
-	GinkgoHelper()
-	ctx, cancel := context.WithTimeout(ctx, kubectlTimeout)
-	defer cancel()
-	out, err := k.command(ctx, args...).CombinedOutput()
-	Expect(err).NotTo(HaveOccurred(), "kubectl %s:\n%s", strings.Join(args, " "), out)
-	return string(out)
-}
-
 // expectLine checks that output has a line matching pattern.
 func expectLine(output, pattern, what string) {
 	GinkgoHelper()
@@ -66,16 +24,16 @@ func expectLine(output, pattern, what string) {
 var _ = Describe("kubectl compatibility", Label("apiserver", "stage3", "kubectl"), func() {
 	var (
 		ns string
-		k  *kubectl
+		k  *framework.Kubectl
 	)
 
 	BeforeEach(func() {
-		k = newKubectl()
+		k = framework.NewKubectl()
 		ns = framework.NewNamespace("kubectl")
 	})
 
 	It("should list the namespaces with kubectl get ns", func(ctx SpecContext) {
-		out := k.run(ctx, "get", "ns")
+		out := k.Run(ctx, "get", "ns")
 		expectLine(out, `^NAME\s+STATUS\s+AGE$`, "kubectl get ns should print a table")
 		expectLine(out, `^default\s+Active\s`, "kubectl get ns should list namespace default")
 		expectLine(out, `^`+regexp.QuoteMeta(ns)+`\s+Active\s`, "kubectl get ns should list the spec's namespace")
@@ -101,7 +59,7 @@ spec:
 
 		By("applying a new manifest")
 		write("1")
-		out := k.run(ctx, "apply", "-n", ns, "-f", manifest)
+		out := k.Run(ctx, "apply", "-n", ns, "-f", manifest)
 		expectLine(out, `^pod/web created$`, "kubectl apply of a new pod")
 		pod, err := framework.Client().CoreV1().Pods(ns).Get(ctx, "web", metav1.GetOptions{})
 		Expect(err).NotTo(HaveOccurred(), "the applied pod")
@@ -109,7 +67,7 @@ spec:
 
 		By("applying the changed manifest")
 		write("2")
-		out = k.run(ctx, "apply", "-n", ns, "-f", manifest)
+		out = k.Run(ctx, "apply", "-n", ns, "-f", manifest)
 		expectLine(out, `^pod/web configured$`, "kubectl apply of a changed pod")
 		pod, err = framework.Client().CoreV1().Pods(ns).Get(ctx, "web", metav1.GetOptions{})
 		Expect(err).NotTo(HaveOccurred())
@@ -117,7 +75,7 @@ spec:
 		Expect(pod.Spec.Containers[0].Image).To(Equal("ownkube/echo:2"), "the change of the manifest's image")
 
 		By("applying it unchanged")
-		out = k.run(ctx, "apply", "-n", ns, "-f", manifest)
+		out = k.Run(ctx, "apply", "-n", ns, "-f", manifest)
 		expectLine(out, `^pod/web unchanged$`, "kubectl apply of an unchanged pod")
 	}, SpecTimeout(specTimeout))
 
@@ -127,9 +85,9 @@ spec:
 		Expect(err).NotTo(HaveOccurred())
 
 		By("starting kubectl get pods -w")
-		watchCtx, cancel := context.WithTimeout(ctx, kubectlTimeout)
+		watchCtx, cancel := context.WithTimeout(ctx, framework.KubectlTimeout)
 		output := gbytes.NewBuffer()
-		cmd := k.command(watchCtx, "get", "pods", "-w", "-n", ns)
+		cmd := k.Command(watchCtx, "get", "pods", "-w", "-n", ns)
 		cmd.Stdout, cmd.Stderr = output, output
 		Expect(cmd.Start()).To(Succeed())
 		DeferCleanup(func() {
@@ -138,27 +96,27 @@ spec:
 		})
 		// Once the row of the pod that was there is printed, kubectl has
 		// listed and watches from the list's resourceVersion on.
-		Eventually(ctx, output).WithTimeout(kubectlTimeout).Should(gbytes.Say(`(?m)^first\s+0/1\s+Pending\s`),
+		Eventually(ctx, output).WithTimeout(framework.KubectlTimeout).Should(gbytes.Say(`(?m)^first\s+0/1\s+Pending\s`),
 			"waiting for kubectl get pods -w to list pod first")
 
 		By("creating a pod while it watches")
 		_, err = pods.Create(ctx, newPod("second", nil), metav1.CreateOptions{})
 		Expect(err).NotTo(HaveOccurred())
-		Eventually(ctx, output).WithTimeout(kubectlTimeout).Should(gbytes.Say(`(?m)^second\s+0/1\s+Pending\s`),
+		Eventually(ctx, output).WithTimeout(framework.KubectlTimeout).Should(gbytes.Say(`(?m)^second\s+0/1\s+Pending\s`),
 			"waiting for kubectl get pods -w to print a row for pod second")
 	}, SpecTimeout(specTimeout))
 
 	It("should delete a pod with kubectl delete", func(ctx SpecContext) {
 		_, err := framework.Client().CoreV1().Pods(ns).Create(ctx, newPod("victim", nil), metav1.CreateOptions{})
 		Expect(err).NotTo(HaveOccurred())
-		out := k.run(ctx, "delete", "pod", "victim", "-n", ns)
+		out := k.Run(ctx, "delete", "pod", "victim", "-n", ns)
 		expectLine(out, `^pod "victim" deleted`, "kubectl delete pod")
 		_, err = framework.Client().CoreV1().Pods(ns).Get(ctx, "victim", metav1.GetOptions{})
 		Expect(apierrors.IsNotFound(err)).To(BeTrue(), "get the pod kubectl deleted: %v", err)
 	}, SpecTimeout(specTimeout))
 
 	It("should list pods, deployments and leases in kubectl api-resources", func(ctx SpecContext) {
-		out := k.run(ctx, "api-resources")
+		out := k.Run(ctx, "api-resources")
 		expectLine(out, `^pods\s+po\s+v1\s+true\s+Pod$`, "api-resources should list pods")
 		expectLine(out, `^deployments\s+deploy\s+apps/v1\s+true\s+Deployment$`, "api-resources should list deployments")
 		expectLine(out, `^leases\s+coordination\.k8s\.io/v1\s+true\s+Lease$`, "api-resources should list leases")
@@ -167,7 +125,7 @@ spec:
 	It("should show a pod's name and labels in kubectl describe", func(ctx SpecContext) {
 		_, err := framework.Client().CoreV1().Pods(ns).Create(ctx, newPod("described", map[string]string{"app": "web", "tier": "front"}), metav1.CreateOptions{})
 		Expect(err).NotTo(HaveOccurred())
-		out := k.run(ctx, "describe", "pod", "described", "-n", ns)
+		out := k.Run(ctx, "describe", "pod", "described", "-n", ns)
 		expectLine(out, `^Name:\s+described$`, "describe should name the pod")
 		expectLine(out, `^Namespace:\s+`+regexp.QuoteMeta(ns)+`$`, "describe should name the pod's namespace")
 		expectLine(out, `^Labels:\s+app=web$`, "describe should show the first label")

@@ -14,7 +14,10 @@ import (
 	"github.com/ownkube/ownkube/e2e/framework"
 )
 
-var _ = Describe("Namespace deletion", apiserverLabels, func() {
+// The API server makes the namespace Terminating and refuses new objects in it
+// (stage 3); the namespace controller of the controller-manager empties and
+// removes it (stage 6).
+var _ = Describe("Namespace deletion", Label("apiserver", "namespace", "stage6"), func() {
 	var ns string
 
 	BeforeEach(func() {

@@ -15,7 +15,9 @@ import (
 	"github.com/ownkube/ownkube/e2e/framework"
 )
 
-var _ = Describe("Deletion propagation", apiserverLabels, func() {
+// The API server marks the owner and sets the propagation finalizers (stage 3);
+// the garbage collector of the controller-manager carries them out (stage 6).
+var _ = Describe("Deletion propagation", Label("apiserver", "garbagecollector", "stage6"), func() {
 	var ns string
 
 	BeforeEach(func() {

@@ -9,7 +9,6 @@ import (
 	"github.com/docker/docker/api/types/filters"
 
 	"github.com/ownkube/ownkube/components/cluster"
-	dockerruntime "github.com/ownkube/ownkube/components/kubelet/runtime/docker"
 )
 
 // containerEvents records, from Docker's event stream, when the kubelets
@@ -33,7 +32,7 @@ func watchContainerEvents(ctx context.Context, name, ns string) (*containerEvent
 	}
 	f := filters.NewArgs(filters.Arg("type", string(events.ContainerEventType)))
 	f.Add("label", cluster.LabelCluster+"="+name)
-	f.Add("label", dockerruntime.LabelNamespace+"="+ns)
+	f.Add("label", cluster.LabelNamespace+"="+ns)
 	msgs, errs := docker.Events(ctx, events.ListOptions{Filters: f})
 	ce := &containerEvents{sandboxCreated: newSightings(), appStarted: newSightings(), done: make(chan struct{})}
 	go func() {
@@ -56,11 +55,11 @@ func watchContainerEvents(ctx context.Context, name, ns string) (*containerEvent
 
 func (ce *containerEvents) record(m events.Message) {
 	at := time.Unix(0, m.TimeNano)
-	pod, container := m.Actor.Attributes[dockerruntime.LabelPod], m.Actor.Attributes[dockerruntime.LabelContainer]
+	pod, container := m.Actor.Attributes[cluster.LabelPod], m.Actor.Attributes[cluster.LabelContainer]
 	switch {
-	case m.Action == events.ActionCreate && container == dockerruntime.SandboxName:
+	case m.Action == events.ActionCreate && container == cluster.SandboxName:
 		ce.sandboxCreated.see(pod, at)
-	case m.Action == events.ActionStart && container != dockerruntime.SandboxName:
+	case m.Action == events.ActionStart && container != cluster.SandboxName:
 		ce.appStarted.see(pod, at)
 	}
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/ownkube/ownkube/components/kubelet/simulated"
 	"github.com/ownkube/ownkube/components/scheduler"
 	"github.com/ownkube/ownkube/components/scheduler/algorithm"
+	"github.com/ownkube/ownkube/components/scheduler/snapshot"
 )
 
 // schedulerConfig is the scheduler benchmark's share of the command line.
@@ -419,11 +420,11 @@ func (e *env) schedulerCoreFloor(ctx context.Context, pod *corev1.Pod) (coreFloo
 // decide places pods one after another over a snapshot of nodes, as the
 // scheduler does: schedule picks a node for each, which then counts the
 // pod. It stops after timeout, and at the first pod that fits nowhere.
-func decide(nodes []corev1.Node, pods []*corev1.Pod, schedule func(*corev1.Pod, *algorithm.Snapshot) (string, error), timeout time.Duration) (coreFloor, error) {
-	snap := &algorithm.Snapshot{}
-	byName := make(map[string]*algorithm.NodeInfo, len(nodes))
+func decide(nodes []corev1.Node, pods []*corev1.Pod, schedule func(*corev1.Pod, *snapshot.Snapshot) (string, error), timeout time.Duration) (coreFloor, error) {
+	snap := &snapshot.Snapshot{}
+	byName := make(map[string]*snapshot.NodeInfo, len(nodes))
 	for i := range nodes {
-		info := algorithm.NewNodeInfo(&nodes[i])
+		info := snapshot.NewNodeInfo(&nodes[i])
 		snap.Nodes = append(snap.Nodes, info)
 		byName[nodes[i].Name] = info
 	}
@@ -444,7 +445,7 @@ func decide(nodes []corev1.Node, pods []*corev1.Pod, schedule func(*corev1.Pod, 
 			f.took = time.Since(start)
 			return f, fmt.Errorf("schedule pod %s: picked %q, not one of the nodes", pod.Name, name)
 		}
-		info.AddPod(algorithm.NewPodInfo(pod))
+		info.AddPod(snapshot.NewPodInfo(pod))
 		f.decisions++
 	}
 	f.took = time.Since(start)

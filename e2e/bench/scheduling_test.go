@@ -14,7 +14,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 
-	"github.com/ownkube/ownkube/components/scheduler/algorithm"
+	"github.com/ownkube/ownkube/components/scheduler/snapshot"
 )
 
 func TestPerSecond(t *testing.T) {
@@ -88,9 +88,9 @@ func corePods(n int) []*corev1.Pod {
 }
 
 // roundRobin is a stand-in for the algorithm: the next node, in turn.
-func roundRobin() func(*corev1.Pod, *algorithm.Snapshot) (string, error) {
+func roundRobin() func(*corev1.Pod, *snapshot.Snapshot) (string, error) {
 	var next int
-	return func(_ *corev1.Pod, snap *algorithm.Snapshot) (string, error) {
+	return func(_ *corev1.Pod, snap *snapshot.Snapshot) (string, error) {
 		n := snap.Nodes[next%len(snap.Nodes)]
 		next++
 		return n.Name(), nil
@@ -99,9 +99,9 @@ func roundRobin() func(*corev1.Pod, *algorithm.Snapshot) (string, error) {
 
 func TestDecideCountsEachPodOnItsNode(t *testing.T) {
 	nodes := []corev1.Node{simulatedNode("a"), simulatedNode("b"), simulatedNode("c")}
-	var snap *algorithm.Snapshot
+	var snap *snapshot.Snapshot
 	pick := roundRobin()
-	spy := func(pod *corev1.Pod, s *algorithm.Snapshot) (string, error) {
+	spy := func(pod *corev1.Pod, s *snapshot.Snapshot) (string, error) {
 		snap = s
 		return pick(pod, s)
 	}
@@ -124,7 +124,7 @@ func TestDecideCountsEachPodOnItsNode(t *testing.T) {
 func TestDecideStopsAtTheFirstFailure(t *testing.T) {
 	nodes := []corev1.Node{simulatedNode("a")}
 	calls := 0
-	failing := func(*corev1.Pod, *algorithm.Snapshot) (string, error) {
+	failing := func(*corev1.Pod, *snapshot.Snapshot) (string, error) {
 		if calls++; calls == 3 {
 			return "", errors.New("0/1 nodes are available")
 		}
@@ -134,7 +134,7 @@ func TestDecideStopsAtTheFirstFailure(t *testing.T) {
 	if err == nil || f.decisions != 2 {
 		t.Errorf("got %d decisions, err %v; want 2 and the third pod's error", f.decisions, err)
 	}
-	unknown := func(*corev1.Pod, *algorithm.Snapshot) (string, error) { return "elsewhere", nil }
+	unknown := func(*corev1.Pod, *snapshot.Snapshot) (string, error) { return "elsewhere", nil }
 	if _, err := decide(nodes, corePods(1), unknown, time.Minute); err == nil {
 		t.Error("a node that is not in the snapshot was accepted")
 	}

@@ -16,7 +16,6 @@ import (
 
 	"github.com/ownkube/ownkube/components/cluster"
 	"github.com/ownkube/ownkube/components/images"
-	dockerruntime "github.com/ownkube/ownkube/components/kubelet/runtime/docker"
 )
 
 // probeComponent is the ownkube.io/component label of the suite's probe
@@ -110,7 +109,7 @@ func containerOutput(ctx context.Context, id string) (stdout, stderr string, err
 // containers. Only containers labelled with the cluster are considered.
 func PodContainers(ctx context.Context, podUID types.UID) ([]container.Summary, error) {
 	f := cluster.ClusterFilter(Cluster().Name)
-	f.Add("label", dockerruntime.LabelPodUID+"="+string(podUID))
+	f.Add("label", cluster.LabelPodUID+"="+string(podUID))
 	list, err := Docker().ContainerList(ctx, container.ListOptions{All: true, Filters: f})
 	if err != nil {
 		return nil, fmt.Errorf("list the containers of pod UID %s: %w", podUID, err)
@@ -120,10 +119,10 @@ func PodContainers(ctx context.Context, podUID types.UID) ([]container.Summary, 
 
 // ContainerName is the pod's container name a container carries in its
 // labels (ownkube.io/container); SandboxName for a pause container.
-func ContainerName(c container.Summary) string { return c.Labels[dockerruntime.LabelContainer] }
+func ContainerName(c container.Summary) string { return c.Labels[cluster.LabelContainer] }
 
 // SandboxName is ContainerName of a pod's pause container.
-const SandboxName = dockerruntime.SandboxName
+const SandboxName = cluster.SandboxName
 
 // NodeContainer returns the container of the suite's cluster that runs
 // node's kubelet.

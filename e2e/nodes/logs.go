@@ -3,9 +3,6 @@ package nodes
 import (
 	"context"
 	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -28,14 +25,12 @@ var _ = Describe("Container logs", nodesLabels, func() {
 	})
 
 	It("should show the echo server's startup line in kubectl logs", Label("kubectl"), func(ctx SpecContext) {
-		kubectl := kubectlOrSkip()
+		kubectl := framework.NewKubectl()
 		pod := runTalker(ctx, ns)
 		Eventually(ctx, func(g Gomega) {
 			runCtx, cancel := context.WithTimeout(ctx, logsTimeout)
 			defer cancel()
-			cmd := exec.CommandContext(runCtx, kubectl.path, "logs", "-n", ns, pod.Name)
-			cmd.Env, cmd.WaitDelay = kubectl.env, 5*time.Second
-			out, err := cmd.CombinedOutput()
+			out, err := kubectl.Command(runCtx, "logs", "-n", ns, pod.Name).CombinedOutput()
 			g.Expect(err).NotTo(HaveOccurred(), "kubectl logs -n %s %s:\n%s", ns, pod.Name, out)
 			g.Expect(string(out)).To(ContainSubstring(startupLine(pod)))
 		}).WithTimeout(logsTimeout).WithPolling(time.Second).Should(Succeed(),
@@ -64,23 +59,4 @@ func runTalker(ctx context.Context, ns string) *corev1.Pod {
 // startupLine is the line the echo server logs when it starts serving.
 func startupLine(pod *corev1.Pod) string {
 	return fmt.Sprintf("echo: serving on :%d as pod %s in %s on node %s", framework.EchoPort, pod.Name, pod.Namespace, pod.Spec.NodeName)
-}
-
-// kubectl is the stock kubectl, set up for the suite's cluster.
-type kubectl struct {
-	path string
-	env  []string
-}
-
-// kubectlOrSkip finds kubectl on PATH, or skips the spec.
-func kubectlOrSkip() kubectl {
-	path, err := exec.LookPath("kubectl")
-	if err != nil {
-		Skip("kubectl is not on PATH: this spec needs the stock kubectl")
-	}
-	return kubectl{path: path, env: append(os.Environ(),
-		"KUBECONFIG="+framework.Cluster().KubeconfigPath,
-		// A discovery cache of the spec's own, so no run reads another's.
-		"KUBECACHEDIR="+filepath.Join(GinkgoT().TempDir(), "kubecache"),
-	)}
 }

@@ -8,6 +8,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/ownkube/ownkube/components/scheduler/snapshot"
 	"github.com/ownkube/ownkube/exercises/scheduler"
 )
 
@@ -15,7 +16,7 @@ import (
 // each run 10 pods, a tenth of them tainted and a tenth labelled: the
 // algorithm's share of the scheduler's ≥ 1,000 pods/s target.
 func BenchmarkSchedule1000Nodes(b *testing.B) {
-	nodes := make([]*scheduler.NodeInfo, 1000)
+	nodes := make([]*snapshot.NodeInfo, 1000)
 	for i := range nodes {
 		var opts []func(*corev1.Node)
 		switch i % 10 {
@@ -26,11 +27,11 @@ func BenchmarkSchedule1000Nodes(b *testing.B) {
 		}
 		n := info(node(fmt.Sprintf("node-%04d", i), "16", "64Gi", 110, opts...))
 		for j := range 10 {
-			n.AddPod(scheduler.NewPodInfo(pod(fmt.Sprintf("p-%d-%d", i, j), "100m", "128Mi", ownedBy(fmt.Sprintf("rs-%d", j%3)))))
+			n.AddPod(snapshot.NewPodInfo(pod(fmt.Sprintf("p-%d-%d", i, j), "100m", "128Mi", ownedBy(fmt.Sprintf("rs-%d", j%3)))))
 		}
 		nodes[i] = n
 	}
-	snap := snapshot(nodes...)
+	snap := snapshotOf(nodes...)
 	p := pod("new", "250m", "256Mi", ownedBy("rs-1"))
 	for b.Loop() {
 		if _, err := scheduler.Schedule(p, snap); err != nil {

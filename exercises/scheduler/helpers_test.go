@@ -10,7 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 
-	"github.com/ownkube/ownkube/exercises/scheduler"
+	"github.com/ownkube/ownkube/components/scheduler/snapshot"
 )
 
 // node is a Ready node with the given allocatable cpu, memory and pods.
@@ -104,11 +104,11 @@ func ownedBy(owner string) func(*corev1.Pod) {
 	}
 }
 
-// snapshot holds nodes, each with the pods bound to it.
-func snapshot(nodes ...*scheduler.NodeInfo) *scheduler.Snapshot {
-	return &scheduler.Snapshot{Nodes: nodes}
+// snapshotOf holds nodes, each with the pods bound to it.
+func snapshotOf(nodes ...*snapshot.NodeInfo) *snapshot.Snapshot {
+	return &snapshot.Snapshot{Nodes: nodes}
 }
 
-func info(n *corev1.Node, pods ...*corev1.Pod) *scheduler.NodeInfo {
-	return scheduler.NewNodeInfo(n, pods...)
+func info(n *corev1.Node, pods ...*corev1.Pod) *snapshot.NodeInfo {
+	return snapshot.NewNodeInfo(n, pods...)
 }

@@ -6,6 +6,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/ownkube/ownkube/components/kit/exercise"
+	"github.com/ownkube/ownkube/components/scheduler/snapshot"
 )
 
 //ownkube:begin stage=5
@@ -14,7 +15,7 @@ import (
 // feasible nodes (Feasible) are scored (Score) and the best is picked
 // (Pick). When no node can take the pod, the error is the *FitError made
 // by Unschedulable; any other error means the decision could not be made.
-func Schedule(pod *corev1.Pod, snap *Snapshot) (string, error) {
+func Schedule(pod *corev1.Pod, snap *snapshot.Snapshot) (string, error) {
 	// TODO(stage 5): write Schedule; its doc comment says what it must do.
 	return "", exercise.NotImplemented(5, "scheduler.Schedule")
 }
@@ -22,7 +23,7 @@ func Schedule(pod *corev1.Pod, snap *Snapshot) (string, error) {
 // Feasible returns the nodes that can take pod, by Filter. When none can,
 // the error is Unschedulable's, counting for each reason the nodes that
 // gave it; a node counts once for each reason it gave.
-func Feasible(pod *PodInfo, nodes []*NodeInfo) ([]*NodeInfo, error) {
+func Feasible(pod *snapshot.PodInfo, nodes []*snapshot.NodeInfo) ([]*snapshot.NodeInfo, error) {
 	// TODO(stage 5): write Feasible; its doc comment says what it must do.
 	return nil, exercise.NotImplemented(5, "scheduler.Feasible")
 }
@@ -48,14 +49,14 @@ func Unschedulable(numNodes int, reasons map[string]int) error {
 // nodeSelector, the pod's host ports are free there, and the pod's
 // requests fit beside the pods already bound there. Any other error means
 // the node could not be judged.
-func Filter(pod *PodInfo, node *NodeInfo) error {
+func Filter(pod *snapshot.PodInfo, node *snapshot.NodeInfo) error {
 	// TODO(stage 5): write Filter; its doc comment says what it must do.
 	return exercise.NotImplemented(5, "scheduler.Filter")
 }
 
 // checkReady refuses a node whose condition Ready is not True
 // (ReasonNotReady).
-func checkReady(pod *PodInfo, node *NodeInfo) error {
+func checkReady(pod *snapshot.PodInfo, node *snapshot.NodeInfo) error {
 	// TODO(stage 5): write checkReady; its doc comment says what it must do.
 	return exercise.NotImplemented(5, "scheduler.checkReady")
 }
@@ -63,7 +64,7 @@ func checkReady(pod *PodInfo, node *NodeInfo) error {
 // checkUnschedulable refuses a node marked spec.unschedulable (cordoned)
 // with ReasonUnschedulable, unless the pod tolerates the taint
 // node.kubernetes.io/unschedulable:NoSchedule, as DaemonSet pods do.
-func checkUnschedulable(pod *PodInfo, node *NodeInfo) error {
+func checkUnschedulable(pod *snapshot.PodInfo, node *snapshot.NodeInfo) error {
 	// TODO(stage 5): write checkUnschedulable; its doc comment says what it must do.
 	return exercise.NotImplemented(5, "scheduler.checkUnschedulable")
 }
@@ -71,7 +72,7 @@ func checkUnschedulable(pod *PodInfo, node *NodeInfo) error {
 // checkTaints refuses a node with a NoSchedule or NoExecute taint that the
 // pod does not tolerate, naming the first such taint
 // (ReasonUntoleratedTaint). PreferNoSchedule taints never refuse.
-func checkTaints(pod *PodInfo, node *NodeInfo) error {
+func checkTaints(pod *snapshot.PodInfo, node *snapshot.NodeInfo) error {
 	// TODO(stage 5): write checkTaints; its doc comment says what it must do.
 	return exercise.NotImplemented(5, "scheduler.checkTaints")
 }
@@ -88,7 +89,7 @@ func checkToleration(tolerations []corev1.Toleration, taint *corev1.Taint) error
 
 // checkNodeSelector refuses a node whose labels lack one of the pod's
 // nodeSelector pairs (ReasonNodeSelector).
-func checkNodeSelector(pod *PodInfo, node *NodeInfo) error {
+func checkNodeSelector(pod *snapshot.PodInfo, node *snapshot.NodeInfo) error {
 	// TODO(stage 5): write checkNodeSelector; its doc comment says what it must do.
 	return exercise.NotImplemented(5, "scheduler.checkNodeSelector")
 }
@@ -96,7 +97,7 @@ func checkNodeSelector(pod *PodInfo, node *NodeInfo) error {
 // checkHostPorts refuses a node where a host port the pod asks for is in
 // use (ReasonHostPorts): same port and protocol ("" is TCP), and the same
 // IP, or either IP meaning every address ("" or 0.0.0.0).
-func checkHostPorts(pod *PodInfo, node *NodeInfo) error {
+func checkHostPorts(pod *snapshot.PodInfo, node *snapshot.NodeInfo) error {
 	// TODO(stage 5): write checkHostPorts; its doc comment says what it must do.
 	return exercise.NotImplemented(5, "scheduler.checkHostPorts")
 }
@@ -106,7 +107,7 @@ func checkHostPorts(pod *PodInfo, node *NodeInfo) error {
 // request, when not zero, exceeds the allocatable left by the pods bound
 // there (ReasonInsufficientCPU, ReasonInsufficientMemory). It gives every
 // reason that applies, in that order.
-func checkResources(pod *PodInfo, node *NodeInfo) error {
+func checkResources(pod *snapshot.PodInfo, node *snapshot.NodeInfo) error {
 	// TODO(stage 5): write checkResources; its doc comment says what it must do.
 	return exercise.NotImplemented(5, "scheduler.checkResources")
 }
@@ -120,7 +121,7 @@ func checkResources(pod *PodInfo, node *NodeInfo) error {
 // owner on the node and most is the largest such count over nodes;
 // MaxScore everywhere when most is 0. The error is for nodes that cannot
 // be scored.
-func Score(pod *PodInfo, nodes []*NodeInfo) ([]NodeScore, error) {
+func Score(pod *snapshot.PodInfo, nodes []*snapshot.NodeInfo) ([]snapshot.NodeScore, error) {
 	// TODO(stage 5): write Score; its doc comment says what it must do.
 	return nil, exercise.NotImplemented(5, "scheduler.Score")
 }
@@ -128,7 +129,7 @@ func Score(pod *PodInfo, nodes []*NodeInfo) ([]NodeScore, error) {
 // Pick returns the name of the node with the highest score; among equal
 // scores, the name that sorts first, so that a decision is reproducible.
 // With no scores at all, the error is ErrNoNodes.
-func Pick(scores []NodeScore) (string, error) {
+func Pick(scores []snapshot.NodeScore) (string, error) {
 	// TODO(stage 5): write Pick; its doc comment says what it must do.
 	return "", exercise.NotImplemented(5, "scheduler.Pick")
 }

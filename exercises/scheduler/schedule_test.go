@@ -10,18 +10,19 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/ownkube/ownkube/components/scheduler/snapshot"
 	"github.com/ownkube/ownkube/exercises/scheduler"
 )
 
 // reasonsOf runs Filter and returns the reasons it refused the node for:
 // none when the node fits.
-func reasonsOf(t *testing.T, p *corev1.Pod, n *scheduler.NodeInfo) []string {
+func reasonsOf(t *testing.T, p *corev1.Pod, n *snapshot.NodeInfo) []string {
 	t.Helper()
-	err := scheduler.Filter(scheduler.NewPodInfo(p), n)
+	err := scheduler.Filter(snapshot.NewPodInfo(p), n)
 	if err == nil {
 		return nil
 	}
-	unfit, ok := errors.AsType[*scheduler.Unfit](err)
+	unfit, ok := errors.AsType[*snapshot.Unfit](err)
 	if !ok {
 		t.Fatalf("Filter: %v; want nil or an *Unfit", err)
 	}
@@ -36,40 +37,40 @@ func TestFilterRefusesANodeInKubesWords(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		pod  *corev1.Pod
-		node *scheduler.NodeInfo
+		node *snapshot.NodeInfo
 		want []string
 	}{
 		{"a pod that fits", pod("p", "1", "1Gi"), info(big), nil},
 		{"a pod that requests nothing", pod("p", "", ""), info(node("n", "0", "0", 1)), nil},
 		{"a node that is not ready", pod("p", "1", "1Gi"), info(node("n", "4", "8Gi", 110, notReady)),
-			[]string{scheduler.ReasonNotReady}},
+			[]string{snapshot.ReasonNotReady}},
 		{"a node with no Ready condition", pod("p", "1", "1Gi"), info(node("n", "4", "8Gi", 110, func(n *corev1.Node) { n.Status.Conditions = nil })),
-			[]string{scheduler.ReasonNotReady}},
+			[]string{snapshot.ReasonNotReady}},
 		{"a cordoned node", pod("p", "", ""), info(node("n", "4", "8Gi", 110, cordoned)),
-			[]string{scheduler.ReasonUnschedulable}},
+			[]string{snapshot.ReasonUnschedulable}},
 		{"a cordoned node, tolerated as a DaemonSet pod does",
 			pod("p", "", "", tolerating(corev1.Toleration{Key: corev1.TaintNodeUnschedulable, Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoSchedule})),
 			info(node("n", "4", "8Gi", 110, cordoned)), nil},
 		{"a nodeSelector the node's labels lack", pod("p", "", "", selecting("disk", "ssd")), info(big),
-			[]string{scheduler.ReasonNodeSelector}},
+			[]string{snapshot.ReasonNodeSelector}},
 		{"a nodeSelector whose value differs", pod("p", "", "", selecting("disk", "ssd")), info(node("n", "4", "8Gi", 110, labelled("disk", "hdd"))),
-			[]string{scheduler.ReasonNodeSelector}},
+			[]string{snapshot.ReasonNodeSelector}},
 		{"a nodeSelector the node matches", pod("p", "", "", selecting("disk", "ssd"), selecting("kubernetes.io/hostname", "n")),
 			info(node("n", "4", "8Gi", 110, labelled("disk", "ssd"))), nil},
 		{"too little cpu", pod("p", "3", "1Gi"), info(big, pod("a", "2", "1Gi")),
-			[]string{scheduler.ReasonInsufficientCPU}},
+			[]string{snapshot.ReasonInsufficientCPU}},
 		{"too little memory", pod("p", "1", "5Gi"), info(big, pod("a", "1", "4Gi")),
-			[]string{scheduler.ReasonInsufficientMemory}},
+			[]string{snapshot.ReasonInsufficientMemory}},
 		{"too little of both", pod("p", "5", "9Gi"), info(big),
-			[]string{scheduler.ReasonInsufficientCPU, scheduler.ReasonInsufficientMemory}},
+			[]string{snapshot.ReasonInsufficientCPU, snapshot.ReasonInsufficientMemory}},
 		{"exactly the room left", pod("p", "2", "4Gi"), info(big, pod("a", "2", "4Gi")), nil},
 		{"an init container larger than the app", pod("p", "1", "1Gi", initContainer("5", "")), info(big),
-			[]string{scheduler.ReasonInsufficientCPU}},
+			[]string{snapshot.ReasonInsufficientCPU}},
 		{"init containers run one at a time", pod("p", "1", "1Gi", initContainer("3", ""), initContainer("3", "")), info(big), nil},
 		{"no room for one more pod", pod("p", "", ""), info(node("n", "4", "8Gi", 1), pod("a", "", "")),
-			[]string{scheduler.ReasonTooManyPods}},
+			[]string{snapshot.ReasonTooManyPods}},
 		{"a node that allows no pods", pod("p", "", ""), info(node("n", "4", "8Gi", 0)),
-			[]string{scheduler.ReasonTooManyPods}},
+			[]string{snapshot.ReasonTooManyPods}},
 		{"a pod that requests nothing on a full node", pod("p", "", ""), info(node("n", "1", "1Gi", 110), pod("a", "1", "1Gi")), nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -137,7 +138,7 @@ func TestFilterRefusesHostPortsInUse(t *testing.T) {
 			n := info(node("n", "4", "8Gi", 110), pod("bound", "", "", tc.used))
 			var want []string
 			if tc.conflicts {
-				want = []string{scheduler.ReasonHostPorts}
+				want = []string{snapshot.ReasonHostPorts}
 			}
 			if got := reasonsOf(t, pod("p", "", "", tc.req), n); !slices.Equal(got, want) {
 				t.Fatalf("reasons %q, want %q", got, want)
@@ -149,16 +150,16 @@ func TestFilterRefusesHostPortsInUse(t *testing.T) {
 func TestFilterStopsAtTheFirstCheckThatRefuses(t *testing.T) {
 	n := info(node("n", "1", "1Gi", 110, notReady, cordoned, labelled("disk", "hdd")))
 	got := reasonsOf(t, pod("p", "2", "2Gi", selecting("disk", "ssd")), n)
-	if want := []string{scheduler.ReasonNotReady}; !slices.Equal(got, want) {
+	if want := []string{snapshot.ReasonNotReady}; !slices.Equal(got, want) {
 		t.Fatalf("reasons %q, want %q: a node counts for the first check that refuses it", got, want)
 	}
 }
 
 // mustNotFit schedules p and returns the *FitError it must fail with.
-func mustNotFit(t *testing.T, p *corev1.Pod, snap *scheduler.Snapshot) *scheduler.FitError {
+func mustNotFit(t *testing.T, p *corev1.Pod, snap *snapshot.Snapshot) *snapshot.FitError {
 	t.Helper()
 	name, err := scheduler.Schedule(p, snap)
-	fitErr, ok := errors.AsType[*scheduler.FitError](err)
+	fitErr, ok := errors.AsType[*snapshot.FitError](err)
 	if !ok {
 		t.Fatalf("Schedule = %q, %v; want a *FitError", name, err)
 	}
@@ -166,7 +167,7 @@ func mustNotFit(t *testing.T, p *corev1.Pod, snap *scheduler.Snapshot) *schedule
 }
 
 func TestScheduleSaysWhyNoNodeFitsAsKubeDoes(t *testing.T) {
-	snap := snapshot(
+	snap := snapshotOf(
 		info(node("a", "1", "4Gi", 110, labelled("disk", "ssd"))),
 		info(node("b", "4", "4Gi", 110)),
 		info(node("c", "4", "4Gi", 110)),
@@ -176,14 +177,14 @@ func TestScheduleSaysWhyNoNodeFitsAsKubeDoes(t *testing.T) {
 	if fitErr.Error() != want || fitErr.NumNodes != 3 {
 		t.Fatalf("message %q over %d nodes,\nwant %q over 3", fitErr.Error(), fitErr.NumNodes, want)
 	}
-	wantReasons := map[string]int{scheduler.ReasonInsufficientCPU: 1, scheduler.ReasonNodeSelector: 2}
+	wantReasons := map[string]int{snapshot.ReasonInsufficientCPU: 1, snapshot.ReasonNodeSelector: 2}
 	if fmt.Sprint(fitErr.Reasons) != fmt.Sprint(wantReasons) {
 		t.Fatalf("reasons %v, want %v", fitErr.Reasons, wantReasons)
 	}
 }
 
 func TestScheduleCountsEveryReasonOfEveryNode(t *testing.T) {
-	snap := snapshot(
+	snap := snapshotOf(
 		info(node("a", "1", "1Gi", 110)),
 		info(node("b", "1", "1Gi", 110)),
 		info(node("c", "8", "1Gi", 1), pod("x", "", "")),
@@ -201,13 +202,13 @@ func TestScheduleCountsEveryReasonOfEveryNode(t *testing.T) {
 }
 
 func TestScheduleWithNoNodesSaysSo(t *testing.T) {
-	if got := mustNotFit(t, pod("p", "", ""), snapshot()).Error(); got != scheduler.NoNodesMessage {
-		t.Fatalf("message %q, want %q", got, scheduler.NoNodesMessage)
+	if got := mustNotFit(t, pod("p", "", ""), snapshotOf()).Error(); got != snapshot.NoNodesMessage {
+		t.Fatalf("message %q, want %q", got, snapshot.NoNodesMessage)
 	}
 }
 
 func TestSchedulePlacesAPodOnTheOnlyNodeThatFits(t *testing.T) {
-	snap := snapshot(
+	snap := snapshotOf(
 		info(node("a", "4", "8Gi", 110), pod("x", "3", "1Gi")),
 		info(node("b", "4", "8Gi", 110, labelled("disk", "ssd"))),
 		info(node("c", "4", "8Gi", 110, tainted("dedicated", "gpu", corev1.TaintEffectNoSchedule))),
@@ -223,7 +224,7 @@ func TestSchedulePlacesAPodOnTheOnlyNodeThatFits(t *testing.T) {
 	} {
 		got, err := scheduler.Schedule(tc.pod, snap)
 		if tc.want == "" {
-			if _, ok := errors.AsType[*scheduler.FitError](err); !ok {
+			if _, ok := errors.AsType[*snapshot.FitError](err); !ok {
 				t.Errorf("%s: Schedule = %q, %v; want a *FitError", tc.pod.Name, got, err)
 			}
 			continue
@@ -235,7 +236,7 @@ func TestSchedulePlacesAPodOnTheOnlyNodeThatFits(t *testing.T) {
 }
 
 func TestSchedulePrefersTheLeastAllocatedNode(t *testing.T) {
-	snap := snapshot(
+	snap := snapshotOf(
 		info(node("a", "4", "8Gi", 110), pod("x", "3", "1Gi")),
 		info(node("b", "4", "8Gi", 110), pod("y", "1", "6Gi")),
 		info(node("c", "4", "8Gi", 110), pod("z", "1", "1Gi")),
@@ -251,15 +252,15 @@ func TestScoreIsLeastAllocatedPlusSpread(t *testing.T) {
 	// 75% free → 75. The pod's owner has 2 pods on a and none on b.
 	a := info(node("a", "4", "8Gi", 110), pod("x", "1", "4Gi", ownedBy("rs")), pod("y", "1", "1Gi", ownedBy("rs")))
 	b := info(node("b", "4", "8Gi", 110), pod("z", "", "1Gi"))
-	scores, err := scheduler.Score(scheduler.NewPodInfo(pod("p", "1", "1Gi", ownedBy("rs"))), []*scheduler.NodeInfo{a, b})
+	scores, err := scheduler.Score(snapshot.NewPodInfo(pod("p", "1", "1Gi", ownedBy("rs"))), []*snapshot.NodeInfo{a, b})
 	if err != nil {
 		t.Fatalf("Score: %v", err)
 	}
 	// z requests no cpu: it counts as 100m when scoring, so b is 1.1 of 4
 	// cpus used (72% free) and 2 of 8Gi (75% free) → 73.
-	want := []scheduler.NodeScore{
-		{Name: "a", Score: scheduler.LeastAllocatedWeight*25 + scheduler.SpreadWeight*0},
-		{Name: "b", Score: scheduler.LeastAllocatedWeight*73 + scheduler.SpreadWeight*scheduler.MaxScore},
+	want := []snapshot.NodeScore{
+		{Name: "a", Score: snapshot.LeastAllocatedWeight*25 + snapshot.SpreadWeight*0},
+		{Name: "b", Score: snapshot.LeastAllocatedWeight*73 + snapshot.SpreadWeight*snapshot.MaxScore},
 	}
 	if !slices.Equal(scores, want) {
 		t.Fatalf("scores %v, want %v", scores, want)
@@ -268,7 +269,7 @@ func TestScoreIsLeastAllocatedPlusSpread(t *testing.T) {
 
 func TestScheduleSpreadsThePodsOfOneOwner(t *testing.T) {
 	// Node a is emptier, but already runs two replicas of rs.
-	snap := snapshot(
+	snap := snapshotOf(
 		info(node("a", "8", "16Gi", 110), pod("rs-1", "100m", "100Mi", ownedBy("rs")), pod("rs-2", "100m", "100Mi", ownedBy("rs"))),
 		info(node("b", "4", "8Gi", 110), pod("other", "1", "1Gi", ownedBy("other"))),
 	)
@@ -281,11 +282,11 @@ func TestScheduleSpreadsThePodsOfOneOwner(t *testing.T) {
 }
 
 func TestSchedulePlacesReplicasOnDistinctNodesOneAtATime(t *testing.T) {
-	nodes := []*scheduler.NodeInfo{info(node("a", "4", "8Gi", 110)), info(node("b", "4", "8Gi", 110)), info(node("c", "4", "8Gi", 110))}
+	nodes := []*snapshot.NodeInfo{info(node("a", "4", "8Gi", 110)), info(node("b", "4", "8Gi", 110)), info(node("c", "4", "8Gi", 110))}
 	seen := map[string]bool{}
 	for i := range 3 {
 		p := pod(fmt.Sprintf("rs-%d", i), "", "", ownedBy("rs"))
-		got, err := scheduler.Schedule(p, snapshot(nodes...))
+		got, err := scheduler.Schedule(p, snapshotOf(nodes...))
 		if err != nil {
 			t.Fatalf("Schedule %s: %v", p.Name, err)
 		}
@@ -295,7 +296,7 @@ func TestSchedulePlacesReplicasOnDistinctNodesOneAtATime(t *testing.T) {
 		seen[got] = true
 		for _, n := range nodes {
 			if n.Name() == got {
-				n.AddPod(scheduler.NewPodInfo(p))
+				n.AddPod(snapshot.NewPodInfo(p))
 			}
 		}
 	}
@@ -303,18 +304,18 @@ func TestSchedulePlacesReplicasOnDistinctNodesOneAtATime(t *testing.T) {
 
 func TestPickTakesTheBestScoreAndBreaksTiesByName(t *testing.T) {
 	for _, tc := range []struct {
-		scores []scheduler.NodeScore
+		scores []snapshot.NodeScore
 		want   string
 	}{
-		{[]scheduler.NodeScore{{"a", 10}, {"b", 30}, {"c", 20}}, "b"},
-		{[]scheduler.NodeScore{{"c", 30}, {"b", 30}, {"a", 10}}, "b"},
-		{[]scheduler.NodeScore{{"only", 0}}, "only"},
+		{[]snapshot.NodeScore{{Name: "a", Score: 10}, {Name: "b", Score: 30}, {Name: "c", Score: 20}}, "b"},
+		{[]snapshot.NodeScore{{Name: "c", Score: 30}, {Name: "b", Score: 30}, {Name: "a", Score: 10}}, "b"},
+		{[]snapshot.NodeScore{{Name: "only", Score: 0}}, "only"},
 	} {
 		if got, err := scheduler.Pick(tc.scores); err != nil || got != tc.want {
 			t.Errorf("Pick(%v) = %q, %v; want %q", tc.scores, got, err, tc.want)
 		}
 	}
-	if got, err := scheduler.Pick(nil); !errors.Is(err, scheduler.ErrNoNodes) {
+	if got, err := scheduler.Pick(nil); !errors.Is(err, snapshot.ErrNoNodes) {
 		t.Errorf("Pick(nil) = %q, %v; want ErrNoNodes", got, err)
 	}
 }
@@ -322,7 +323,7 @@ func TestPickTakesTheBestScoreAndBreaksTiesByName(t *testing.T) {
 func TestUnschedulableSortsAsKubeDoes(t *testing.T) {
 	err := scheduler.Unschedulable(12, map[string]int{"b reason": 2, "a reason": 10})
 	const want = "0/12 nodes are available: 10 a reason, 2 b reason."
-	if _, ok := errors.AsType[*scheduler.FitError](err); !ok || err.Error() != want {
+	if _, ok := errors.AsType[*snapshot.FitError](err); !ok || err.Error() != want {
 		t.Fatalf("Unschedulable = %v, want the *FitError %q", err, want)
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/ownkube/ownkube/components/scheduler/snapshot"
 )
 
 //ownkube:begin stage=5
@@ -16,8 +18,8 @@ import (
 // feasible nodes (Feasible) are scored (Score) and the best is picked
 // (Pick). When no node can take the pod, the error is the *FitError made
 // by Unschedulable; any other error means the decision could not be made.
-func Schedule(pod *corev1.Pod, snap *Snapshot) (string, error) {
-	info := NewPodInfo(pod)
+func Schedule(pod *corev1.Pod, snap *snapshot.Snapshot) (string, error) {
+	info := snapshot.NewPodInfo(pod)
 	feasible, err := Feasible(info, snap.Nodes)
 	if err != nil {
 		return "", err
@@ -32,12 +34,12 @@ func Schedule(pod *corev1.Pod, snap *Snapshot) (string, error) {
 // Feasible returns the nodes that can take pod, by Filter. When none can,
 // the error is Unschedulable's, counting for each reason the nodes that
 // gave it; a node counts once for each reason it gave.
-func Feasible(pod *PodInfo, nodes []*NodeInfo) ([]*NodeInfo, error) {
-	feasible := make([]*NodeInfo, 0, len(nodes))
+func Feasible(pod *snapshot.PodInfo, nodes []*snapshot.NodeInfo) ([]*snapshot.NodeInfo, error) {
+	feasible := make([]*snapshot.NodeInfo, 0, len(nodes))
 	var reasons map[string]int
 	for _, n := range nodes {
 		err := Filter(pod, n)
-		unfit, refused := errors.AsType[*Unfit](err)
+		unfit, refused := errors.AsType[*snapshot.Unfit](err)
 		switch {
 		case err == nil:
 			feasible = append(feasible, n)
@@ -69,7 +71,7 @@ func Feasible(pod *PodInfo, nodes []*NodeInfo) ([]*NodeInfo, error) {
 // With no nodes at all, the message is NoNodesMessage.
 func Unschedulable(numNodes int, reasons map[string]int) error {
 	if numNodes == 0 {
-		return &FitError{Reasons: reasons, Message: NoNodesMessage}
+		return &snapshot.FitError{Reasons: reasons, Message: snapshot.NoNodesMessage}
 	}
 	counted := make([]string, 0, len(reasons))
 	for reason, n := range reasons {
@@ -80,7 +82,7 @@ func Unschedulable(numNodes int, reasons map[string]int) error {
 	if len(counted) > 0 {
 		msg += " " + strings.Join(counted, ", ") + "."
 	}
-	return &FitError{NumNodes: numNodes, Reasons: reasons, Message: msg}
+	return &snapshot.FitError{NumNodes: numNodes, Reasons: reasons, Message: msg}
 }
 
 // Filter answers nil when node can take pod, or an *Unfit saying why not.
@@ -90,11 +92,11 @@ func Unschedulable(numNodes int, reasons map[string]int) error {
 // nodeSelector, the pod's host ports are free there, and the pod's
 // requests fit beside the pods already bound there. Any other error means
 // the node could not be judged.
-func Filter(pod *PodInfo, node *NodeInfo) error {
+func Filter(pod *snapshot.PodInfo, node *snapshot.NodeInfo) error {
 	if node.Node == nil {
 		return errors.New("scheduler: a NodeInfo without its node cannot be judged")
 	}
-	checks := [...]func(*PodInfo, *NodeInfo) error{
+	checks := [...]func(*snapshot.PodInfo, *snapshot.NodeInfo) error{
 		checkReady, checkUnschedulable, checkTaints, checkNodeSelector, checkHostPorts, checkResources,
 	}
 	for _, check := range checks {
@@ -107,26 +109,26 @@ func Filter(pod *PodInfo, node *NodeInfo) error {
 
 // checkReady refuses a node whose condition Ready is not True
 // (ReasonNotReady).
-func checkReady(pod *PodInfo, node *NodeInfo) error {
+func checkReady(pod *snapshot.PodInfo, node *snapshot.NodeInfo) error {
 	for _, c := range node.Node.Status.Conditions {
 		if c.Type == corev1.NodeReady && c.Status == corev1.ConditionTrue {
 			return nil
 		}
 	}
-	return Refuse(ReasonNotReady)
+	return snapshot.Refuse(snapshot.ReasonNotReady)
 }
 
 // checkUnschedulable refuses a node marked spec.unschedulable (cordoned)
 // with ReasonUnschedulable, unless the pod tolerates the taint
 // node.kubernetes.io/unschedulable:NoSchedule, as DaemonSet pods do.
-func checkUnschedulable(pod *PodInfo, node *NodeInfo) error {
+func checkUnschedulable(pod *snapshot.PodInfo, node *snapshot.NodeInfo) error {
 	if !node.Node.Spec.Unschedulable {
 		return nil
 	}
 	taint := corev1.Taint{Key: corev1.TaintNodeUnschedulable, Effect: corev1.TaintEffectNoSchedule}
 	err := checkToleration(pod.Pod.Spec.Tolerations, &taint)
-	if _, untolerated := errors.AsType[*Unfit](err); untolerated {
-		return Refuse(ReasonUnschedulable)
+	if _, untolerated := errors.AsType[*snapshot.Unfit](err); untolerated {
+		return snapshot.Refuse(snapshot.ReasonUnschedulable)
 	}
 	return err
 }
@@ -134,7 +136,7 @@ func checkUnschedulable(pod *PodInfo, node *NodeInfo) error {
 // checkTaints refuses a node with a NoSchedule or NoExecute taint that the
 // pod does not tolerate, naming the first such taint
 // (ReasonUntoleratedTaint). PreferNoSchedule taints never refuse.
-func checkTaints(pod *PodInfo, node *NodeInfo) error {
+func checkTaints(pod *snapshot.PodInfo, node *snapshot.NodeInfo) error {
 	for i := range node.Node.Spec.Taints {
 		taint := &node.Node.Spec.Taints[i]
 		if taint.Effect == corev1.TaintEffectPreferNoSchedule {
@@ -161,15 +163,15 @@ func checkToleration(tolerations []corev1.Toleration, taint *corev1.Taint) error
 			return nil
 		}
 	}
-	return Refuse(ReasonUntoleratedTaint(taint))
+	return snapshot.Refuse(snapshot.ReasonUntoleratedTaint(taint))
 }
 
 // checkNodeSelector refuses a node whose labels lack one of the pod's
 // nodeSelector pairs (ReasonNodeSelector).
-func checkNodeSelector(pod *PodInfo, node *NodeInfo) error {
+func checkNodeSelector(pod *snapshot.PodInfo, node *snapshot.NodeInfo) error {
 	for key, want := range pod.Pod.Spec.NodeSelector {
 		if got, ok := node.Node.Labels[key]; !ok || got != want {
-			return Refuse(ReasonNodeSelector)
+			return snapshot.Refuse(snapshot.ReasonNodeSelector)
 		}
 	}
 	return nil
@@ -178,7 +180,7 @@ func checkNodeSelector(pod *PodInfo, node *NodeInfo) error {
 // checkHostPorts refuses a node where a host port the pod asks for is in
 // use (ReasonHostPorts): same port and protocol ("" is TCP), and the same
 // IP, or either IP meaning every address ("" or 0.0.0.0).
-func checkHostPorts(pod *PodInfo, node *NodeInfo) error {
+func checkHostPorts(pod *snapshot.PodInfo, node *snapshot.NodeInfo) error {
 	const anyIP = "0.0.0.0"
 	for _, want := range pod.HostPorts {
 		for used := range node.UsedPorts {
@@ -187,7 +189,7 @@ func checkHostPorts(pod *PodInfo, node *NodeInfo) error {
 			}
 			wantIP, usedIP := cmp.Or(want.IP, anyIP), cmp.Or(used.IP, anyIP)
 			if wantIP == usedIP || wantIP == anyIP || usedIP == anyIP {
-				return Refuse(ReasonHostPorts)
+				return snapshot.Refuse(snapshot.ReasonHostPorts)
 			}
 		}
 	}
@@ -199,20 +201,20 @@ func checkHostPorts(pod *PodInfo, node *NodeInfo) error {
 // request, when not zero, exceeds the allocatable left by the pods bound
 // there (ReasonInsufficientCPU, ReasonInsufficientMemory). It gives every
 // reason that applies, in that order.
-func checkResources(pod *PodInfo, node *NodeInfo) error {
+func checkResources(pod *snapshot.PodInfo, node *snapshot.NodeInfo) error {
 	var reasons []string
 	if node.NumPods()+1 > node.AllowedPods {
-		reasons = append(reasons, ReasonTooManyPods)
+		reasons = append(reasons, snapshot.ReasonTooManyPods)
 	}
 	free := node.Allocatable.Sub(node.Requested)
 	if pod.Requests.MilliCPU > 0 && pod.Requests.MilliCPU > free.MilliCPU {
-		reasons = append(reasons, ReasonInsufficientCPU)
+		reasons = append(reasons, snapshot.ReasonInsufficientCPU)
 	}
 	if pod.Requests.Memory > 0 && pod.Requests.Memory > free.Memory {
-		reasons = append(reasons, ReasonInsufficientMemory)
+		reasons = append(reasons, snapshot.ReasonInsufficientMemory)
 	}
 	if len(reasons) > 0 {
-		return Refuse(reasons...)
+		return snapshot.Refuse(reasons...)
 	}
 	return nil
 }
@@ -226,29 +228,29 @@ func checkResources(pod *PodInfo, node *NodeInfo) error {
 // owner on the node and most is the largest such count over nodes;
 // MaxScore everywhere when most is 0. The error is for nodes that cannot
 // be scored.
-func Score(pod *PodInfo, nodes []*NodeInfo) ([]NodeScore, error) {
+func Score(pod *snapshot.PodInfo, nodes []*snapshot.NodeInfo) ([]snapshot.NodeScore, error) {
 	free := func(requested, allocatable int64) int64 {
 		if allocatable <= 0 || requested > allocatable {
 			return 0
 		}
-		return (allocatable - requested) * MaxScore / allocatable
+		return (allocatable - requested) * snapshot.MaxScore / allocatable
 	}
 	most := 0
 	for _, n := range nodes {
 		most = max(most, n.OwnedPods(pod.Owner))
 	}
-	scores := make([]NodeScore, len(nodes))
+	scores := make([]snapshot.NodeScore, len(nodes))
 	for i, n := range nodes {
 		if n.Node == nil {
 			return nil, errors.New("scheduler: a NodeInfo without its node cannot be scored")
 		}
 		after := n.NonZeroRequested.Add(pod.NonZeroRequests)
 		least := (free(after.MilliCPU, n.Allocatable.MilliCPU) + free(after.Memory, n.Allocatable.Memory)) / 2
-		spread := int64(MaxScore)
+		spread := int64(snapshot.MaxScore)
 		if most > 0 {
-			spread = int64(MaxScore * (most - n.OwnedPods(pod.Owner)) / most)
+			spread = int64(snapshot.MaxScore * (most - n.OwnedPods(pod.Owner)) / most)
 		}
-		scores[i] = NodeScore{Name: n.Node.Name, Score: LeastAllocatedWeight*least + SpreadWeight*spread}
+		scores[i] = snapshot.NodeScore{Name: n.Node.Name, Score: snapshot.LeastAllocatedWeight*least + snapshot.SpreadWeight*spread}
 	}
 	return scores, nil
 }
@@ -256,9 +258,9 @@ func Score(pod *PodInfo, nodes []*NodeInfo) ([]NodeScore, error) {
 // Pick returns the name of the node with the highest score; among equal
 // scores, the name that sorts first, so that a decision is reproducible.
 // With no scores at all, the error is ErrNoNodes.
-func Pick(scores []NodeScore) (string, error) {
+func Pick(scores []snapshot.NodeScore) (string, error) {
 	if len(scores) == 0 {
-		return "", ErrNoNodes
+		return "", snapshot.ErrNoNodes
 	}
 	best := scores[0]
 	for _, s := range scores[1:] {

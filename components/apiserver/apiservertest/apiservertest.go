@@ -30,9 +30,9 @@ type Server struct {
 type Options struct {
 	// CompactionInterval makes old revisions expire; 0 never.
 	CompactionInterval time.Duration
-	// WithoutLoops serves the API without the server's background loops
-	// (namespace cleanup, garbage collection, compaction), so that nothing
-	// but the test's own requests writes to etcd.
+	// WithoutLoops serves the API without the server's background loop
+	// (compaction), so that nothing but the test's own requests writes to
+	// etcd.
 	WithoutLoops bool
 	// ServiceNodePortRange narrows the node ports ("30000-30009"); empty
 	// is the default range.

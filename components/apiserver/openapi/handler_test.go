@@ -17,6 +17,7 @@ import (
 	"k8s.io/client-go/openapi3"
 	"k8s.io/client-go/rest"
 	"k8s.io/kube-openapi/pkg/handler3"
+	"k8s.io/kube-openapi/pkg/spec3"
 
 	"github.com/ownkube/ownkube/components/api"
 )
@@ -208,5 +209,36 @@ func TestClientGoReadsEveryGroupVersion(t *testing.T) {
 	}
 	if _, err := root.GVSpec(schema.GroupVersion{Group: "batch", Version: "v1"}); err == nil {
 		t.Error("GVSpec(batch/v1) of an unserved group version succeeded")
+	}
+}
+
+// pods/portforward is described as kube-apiserver describes it: GET and
+// POST connect operations of PodPortForwardOptions taking ports.
+func TestPodsPortForwardIsAConnectPath(t *testing.T) {
+	root := openapi3.NewRoot(discovery.NewDiscoveryClientForConfigOrDie(&rest.Config{Host: newServer(t).URL}).OpenAPIV3())
+	doc, err := root.GVSpec(schema.GroupVersion{Version: "v1"})
+	if err != nil {
+		t.Fatalf("GVSpec(v1): %v", err)
+	}
+	path := doc.Paths.Paths["/api/v1/namespaces/{namespace}/pods/{name}/portforward"]
+	if path == nil {
+		t.Fatal("no path /api/v1/namespaces/{namespace}/pods/{name}/portforward")
+	}
+	var params []string
+	for _, p := range path.Parameters {
+		params = append(params, p.In+":"+p.Name)
+	}
+	if want := []string{"path:name", "path:namespace", "query:ports"}; !slices.Equal(params, want) {
+		t.Errorf("parameters %v, want %v", params, want)
+	}
+	for id, op := range map[string]any{"connectCoreV1GetNamespacedPodPortforward": path.Get, "connectCoreV1PostNamespacedPodPortforward": path.Post} {
+		o, _ := op.(*spec3.Operation)
+		if o == nil || o.OperationId != id || o.Extensions["x-kubernetes-action"] != "connect" {
+			t.Errorf("operation %s: %+v", id, o)
+			continue
+		}
+		if gvk, _ := o.Extensions["x-kubernetes-group-version-kind"].(map[string]any); gvk["kind"] != "PodPortForwardOptions" {
+			t.Errorf("operation %s names kind %v, want PodPortForwardOptions", id, gvk)
+		}
 	}
 }

@@ -57,9 +57,9 @@ func newOperations(r api.Resource, b *schemaBuilder) (*operations, error) {
 }
 
 // paths returns the resource's paths: the collection, the item, the
-// cluster-wide list of a namespaced resource, and the status subresource.
-// Other subresources (binding, log, finalize) are left out: kubectl looks
-// for none of them here.
+// cluster-wide list of a namespaced resource, the status subresource, and
+// pods' connect subresource portforward. Other subresources (binding, log,
+// finalize) are left out: kubectl looks for none of them here.
 func (o *operations) paths() map[string]*spec3.Path {
 	paths := map[string]*spec3.Path{
 		o.collectionPath(): o.collection(),
@@ -71,7 +71,42 @@ func (o *operations) paths() map[string]*spec3.Path {
 	if o.r.HasSubresource("status") {
 		paths[o.itemPath()+"/status"] = o.statusSubresource()
 	}
+	if o.r.HasSubresource("portforward") {
+		paths[o.itemPath()+"/portforward"] = o.connectSubresource("portforward", "PodPortForwardOptions", "ports")
+	}
 	return paths
+}
+
+// connectSubresource is a subresource a client connects to with GET or
+// POST and then upgrades, as kube-apiserver describes it: its operations
+// carry the options kind (PodPortForwardOptions), the action "connect",
+// and answer a stream, typed string.
+func (o *operations) connectSubresource(sub, optionsKind string, params ...string) *spec3.Path {
+	p := &spec3.Path{}
+	p.Parameters = []*spec3.Parameter{pathParam("name", "name of the "+optionsKind)}
+	if o.r.Namespaced {
+		p.Parameters = append(p.Parameters, pathParam("namespace", "object name and auth scope, such as for teams and projects"))
+	}
+	for _, name := range params {
+		p.Parameters = append(p.Parameters, queryParam(name))
+	}
+	gvk := o.r.GroupVersion().WithKind(optionsKind)
+	for _, method := range []string{"Get", "Post"} {
+		op := o.op(opSpec{
+			id:     "connect" + o.groupVersionID() + method + o.scope() + o.r.Kind + upperFirst(sub),
+			action: "connect", doc: "connect " + strings.ToUpper(method) + " requests to " + sub + " of " + o.r.Kind,
+			responses: &spec3.Responses{ResponsesProps: spec3.ResponsesProps{StatusCodeResponses: map[int]*spec3.Response{
+				http.StatusOK: {ResponseProps: spec3.ResponseProps{Description: "OK", Content: content(typed("string", ""), "*/*")}},
+			}}},
+		})
+		op.AddExtension(extGVK, gvkMap(gvk))
+		if method == "Get" {
+			p.Get = op
+		} else {
+			p.Post = op
+		}
+	}
+	return p
 }
 
 // prefix is /api/v1 for the core group, /apis/<group>/<version> otherwise.
@@ -314,6 +349,7 @@ var queryParams = map[string]struct{ typ, doc string }{
 	"labelSelector":        {"string", "Restrict the list to objects whose labels match, such as app=web."},
 	"limit":                {"integer", "The most objects to return in one page of a list."},
 	"orphanDependents":     {"boolean", "Deprecated: use propagationPolicy."},
+	"ports":                {"integer", "List of ports to forward. Required when using WebSockets."},
 	"pretty":               {"string", "If 'true', the output is indented."},
 	"propagationPolicy":    {"string", "What becomes of the object's dependents: Orphan, Background or Foreground."},
 	"resourceVersion":      {"string", "The resourceVersion to read from, or to watch from."},

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/kubernetes/scheme"
@@ -25,6 +26,9 @@ type Controller interface {
 type Context struct {
 	// Client reaches the API server.
 	Client kubernetes.Interface
+	// Dynamic reaches every resource as unstructured objects, for the
+	// controllers that act on all kinds (garbage collector, namespace).
+	Dynamic dynamic.Interface
 	// Informers is the process's one informer factory: two controllers that
 	// watch pods share one watch and one cache. Its caches are read-only.
 	Informers informers.SharedInformerFactory

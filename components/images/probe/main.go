@@ -5,6 +5,19 @@
 //
 //	probe http <url> [-expect 200] [-retries N] [-interval 500ms] [-timeout 2s]
 //	probe tcp <host:port> [-retries N] [-interval 500ms] [-timeout 2s]
+//	probe dns <name> [-type A|AAAA|SRV] [-server host:port] [-want a,b|NXDOMAIN] [-retries N] [-interval 500ms] [-timeout 2s]
+//
+// dns looks name up and prints the answers sorted, one a line: addresses
+// for A and AAAA, "<port> <target>" for SRV. Without -server it asks the
+// resolver a pod's program has (/etc/resolv.conf: its nameservers, search
+// path and ndots), and prints NXDOMAIN for a name not found (or without a
+// record of the type: Go's resolver does not tell them apart); with -server
+// it sends that server one query for name as given (no search path) and
+// prints the answer's rcode instead of answers when it is not NOERROR
+// (NXDOMAIN, SERVFAIL). -want makes success an exact match of the lines
+// printed, given comma-separated in any order; without it, success is at
+// least one answer.
+//
 //	probe repeat <url> [-count 10] [-concurrency 1] [-timeout 2s]
 //
 // repeat GETs the URL count times, each on a new connection, concurrency
@@ -40,6 +53,7 @@ import (
 const usage = `usage:
   probe http <url> [-expect 200] [-retries N] [-interval 500ms] [-timeout 2s]
   probe tcp <host:port> [-retries N] [-interval 500ms] [-timeout 2s]
+  probe dns <name> [-type A|AAAA|SRV] [-server host:port] [-want a,b|NXDOMAIN] [-retries N] [-interval 500ms] [-timeout 2s]
   probe repeat <url> [-count 10] [-concurrency 1] [-timeout 2s]
 `
 
@@ -77,12 +91,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 // request is one probe to make.
 type request struct {
-	kind     string // "http" or "tcp"
-	target   string // a URL for http, host:port for tcp
+	kind     string // "http", "tcp" or "dns"
+	target   string // a URL for http, host:port for tcp, a name for dns
 	expect   int    // the HTTP status that counts as success
 	retries  int
 	interval time.Duration
 	timeout  time.Duration // per attempt
+	dns      dnsQuery
 	// count and concurrency are repeat's: how many requests, how many at once.
 	count, concurrency int
 }
@@ -91,7 +106,7 @@ type request struct {
 // the target.
 func parseArgs(args []string) (request, error) {
 	if len(args) == 0 {
-		return request{}, errors.New("no command: want http, tcp or repeat")
+		return request{}, errors.New("no command: want http, tcp, dns or repeat")
 	}
 	req := request{kind: args[0], expect: http.StatusOK}
 	fs := flag.NewFlagSet("probe "+req.kind, flag.ContinueOnError)
@@ -103,13 +118,17 @@ func parseArgs(args []string) (request, error) {
 	case "http":
 		fs.IntVar(&req.expect, "expect", http.StatusOK, "the status that counts as success")
 	case "tcp":
+	case "dns":
+		fs.StringVar(&req.dns.qtype, "type", "A", "the record type: A, AAAA or SRV")
+		fs.StringVar(&req.dns.server, "server", "", "a DNS server (host:port) to ask directly, without the search path")
+		fs.StringVar(&req.dns.want, "want", "", "the exact answers that count as success, comma-separated, or NXDOMAIN")
 	case "repeat":
 		fs.IntVar(&req.count, "count", 10, "requests to make")
 		fs.IntVar(&req.concurrency, "concurrency", 1, "requests in flight at once")
 	case "-h", "-help", "--help", "help":
 		return request{}, flag.ErrHelp
 	default:
-		return request{}, fmt.Errorf("unknown command %q: want http, tcp or repeat", req.kind)
+		return request{}, fmt.Errorf("unknown command %q: want http, tcp, dns or repeat", req.kind)
 	}
 	targets, err := parseInterleaved(fs, args[1:])
 	if err != nil {
@@ -153,6 +172,9 @@ func (r request) validate() error {
 	case r.kind == "repeat" && (r.concurrency < 1 || r.concurrency > 256):
 		return fmt.Errorf("-concurrency %d: want 1 to 256", r.concurrency)
 	}
+	if r.kind == "dns" {
+		return r.dns.validate(r.target)
+	}
 	if r.kind == "tcp" {
 		if _, _, err := net.SplitHostPort(r.target); err != nil {
 			return fmt.Errorf("probe tcp %q: want host:port: %w", r.target, err)
@@ -170,8 +192,11 @@ func (r request) validate() error {
 type attempt func(ctx context.Context) (string, error)
 
 func (r request) attempt() attempt {
-	if r.kind == "tcp" {
+	switch r.kind {
+	case "tcp":
 		return r.dialTCP
+	case "dns":
+		return r.lookup
 	}
 	return r.getHTTP(newClient(r.timeout))
 }

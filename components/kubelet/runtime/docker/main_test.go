@@ -27,6 +27,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/ownkube/ownkube/components/cluster"
+	"github.com/ownkube/ownkube/components/kubelet"
 	"github.com/ownkube/ownkube/components/kubelet/podstate"
 )
 
@@ -157,7 +158,9 @@ func newEnv(t *testing.T) *env {
 	e.subnet = nw.IPAM.Config[0].Subnet
 	e.rt, err = New(Config{
 		Cluster: e.cluster(), Node: "node-1", Network: e.network, PauseImage: testImage,
-		DNSSearch: func(ns string) []string { return []string{ns + ".svc.cluster.local", "svc.cluster.local"} },
+		DNS: func(pod *corev1.Pod) kubelet.DNSConfig {
+			return kubelet.PodDNS(pod, kubelet.ClusterDNS{Servers: []string{"10.0.0.10"}, Domain: "cluster.local"})
+		},
 	})
 	if err != nil {
 		t.Fatal(err)

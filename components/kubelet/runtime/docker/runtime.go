@@ -13,6 +13,7 @@ import (
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/client"
 	"github.com/docker/docker/pkg/stdcopy"
+	corev1 "k8s.io/api/core/v1"
 
 	"github.com/ownkube/ownkube/components/cluster"
 	"github.com/ownkube/ownkube/components/kubelet"
@@ -20,20 +21,21 @@ import (
 
 // Labels on every container the runtime creates, besides cluster.LabelCluster
 // and cluster.LabelComponent (= ComponentPod).
+// They are defined in package cluster, which the harness reads them from.
 const (
 	LabelNode         = cluster.LabelNode
-	LabelNamespace    = "ownkube.io/namespace"
-	LabelPod          = "ownkube.io/pod"
-	LabelPodUID       = "ownkube.io/pod-uid"
-	LabelContainer    = "ownkube.io/container"
-	LabelRestartCount = "ownkube.io/restart-count"
+	LabelNamespace    = cluster.LabelNamespace
+	LabelPod          = cluster.LabelPod
+	LabelPodUID       = cluster.LabelPodUID
+	LabelContainer    = cluster.LabelContainer
+	LabelRestartCount = cluster.LabelRestartCount
 )
 
 const (
 	// ComponentPod is the cluster.LabelComponent of a pod's containers.
-	ComponentPod = "pod"
+	ComponentPod = cluster.ComponentPod
 	// SandboxName is the LabelContainer of a pod's pause container.
-	SandboxName = "POD"
+	SandboxName = cluster.SandboxName
 	// DefaultPauseImage is Config.PauseImage when left empty.
 	DefaultPauseImage = "ownkube/pause:latest"
 )
@@ -52,8 +54,12 @@ type Config struct {
 	Network string
 	// PauseImage is the sandbox image. Default DefaultPauseImage.
 	PauseImage string
-	// DNSSearch, if set, gives the DNS search path of a pod in namespace.
-	DNSSearch func(namespace string) []string
+	// DNS, if set, gives a pod's resolver configuration (kubelet.PodDNS),
+	// set on its sandbox: on a user-defined network Docker's resolver
+	// answers the network's own names and forwards the rest to the
+	// nameservers given, with the search path and options written into the
+	// pod's resolv.conf.
+	DNS func(pod *corev1.Pod) kubelet.DNSConfig
 }
 
 // Runtime runs pods as Docker containers. It is safe for concurrent use.

@@ -45,8 +45,9 @@ func TestRunSandboxAndStartContainer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if in.Config.Hostname != "web" || !slices.Equal(in.HostConfig.DNSSearch, []string{"default.svc.cluster.local", "svc.cluster.local"}) {
-		t.Errorf("sandbox hostname %q, DNS search %v", in.Config.Hostname, in.HostConfig.DNSSearch)
+	if in.Config.Hostname != "web" || !slices.Equal(in.HostConfig.DNSSearch, []string{"default.svc.cluster.local", "svc.cluster.local", "cluster.local"}) ||
+		!slices.Equal(in.HostConfig.DNS, []string{"10.0.0.10"}) || !slices.Equal(in.HostConfig.DNSOptions, []string{"ndots:5"}) {
+		t.Errorf("sandbox hostname %q, DNS %v, search %v, options %v", in.Config.Hostname, in.HostConfig.DNS, in.HostConfig.DNSSearch, in.HostConfig.DNSOptions)
 	}
 	if want := "/k8s_POD_web_default_" + string(pod.UID) + "_0"; in.Name != want {
 		t.Errorf("sandbox name %s, want %s", in.Name, want)

@@ -34,8 +34,9 @@ func (r *Runtime) RunSandbox(ctx context.Context, pod *corev1.Pod) (podstate.San
 		NetworkMode:   container.NetworkMode(r.cfg.Network),
 		RestartPolicy: container.RestartPolicy{Name: container.RestartPolicyDisabled},
 	}
-	if r.cfg.DNSSearch != nil {
-		host.DNSSearch = r.cfg.DNSSearch(pod.Namespace)
+	if r.cfg.DNS != nil {
+		dns := r.cfg.DNS(pod)
+		host.DNS, host.DNSSearch, host.DNSOptions = dns.Servers, dns.Searches, dns.Options
 	}
 	net := &network.NetworkingConfig{EndpointsConfig: map[string]*network.EndpointSettings{r.cfg.Network: {}}}
 	id, err := r.createAndStart(ctx, containerName(pod, SandboxName, attempt), config, host, net)

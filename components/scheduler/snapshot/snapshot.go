@@ -1,4 +1,4 @@
-package scheduler
+package snapshot
 
 import (
 	"errors"
@@ -8,9 +8,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 )
-
-// This file is given: the values the shell and the algorithm share. The
-// learner's part is in schedule.go.
 
 // The reasons a node refuses a pod, in kube-scheduler's words: they are what
 // a user reads in `kubectl describe pod`, and what tools match on.

@@ -1,0 +1,273 @@
+package dns
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/miekg/dns"
+	"golang.org/x/sync/errgroup"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/cache"
+)
+
+// Defaults of Config.
+const (
+	DefaultDomain          = "cluster.local"
+	DefaultAddress         = ":53"
+	DefaultTTL             = 5
+	DefaultUpstreamTimeout = 2 * time.Second
+)
+
+// Config configures a Server. The zero value of each optional field means
+// its default.
+type Config struct {
+	// Client reaches the API server (required).
+	Client kubernetes.Interface
+	// Domain is the cluster domain the server is authoritative for.
+	// Default DefaultDomain.
+	Domain string
+	// Address is where DNS is served, over UDP and TCP. Default ":53".
+	// PacketConn and Listener, if set, are served instead (tests pass
+	// sockets on random ports); set both or neither.
+	Address    string
+	PacketConn net.PacketConn
+	Listener   net.Listener
+	// HealthAddress, when set (host:port), serves /healthz, and /readyz
+	// which answers 200 once the informers have synced. HealthListener, if
+	// set, is served instead.
+	HealthAddress  string
+	HealthListener net.Listener
+	// Upstreams are the resolvers (host:port) names outside Domain are
+	// forwarded to, tried in order. None: such names get SERVFAIL.
+	Upstreams []string
+	// UpstreamTimeout bounds each upstream's answer. Default 2s.
+	UpstreamTimeout time.Duration
+	// TTL of the cluster's records, in seconds. Default 5.
+	TTL uint32
+	// Logger; default slog.Default().
+	Logger *slog.Logger
+}
+
+// Server answers DNS for the cluster. It runs once.
+type Server struct {
+	cfg     Config
+	zone    string // Domain as an FQDN: "cluster.local."
+	log     *slog.Logger
+	factory informers.SharedInformerFactory
+	synced  []cache.InformerSynced
+	store   store
+	fwd     *forwarder
+	ready   atomic.Bool
+}
+
+// New validates cfg and sets up the informers; nothing runs until Run.
+func New(cfg Config) (*Server, error) {
+	if cfg.Client == nil {
+		return nil, errors.New("dns: Config.Client is required")
+	}
+	if (cfg.PacketConn == nil) != (cfg.Listener == nil) {
+		return nil, errors.New("dns: set both Config.PacketConn and Config.Listener, or neither")
+	}
+	cfg.Domain = strings.Trim(strings.ToLower(cfg.Domain), ".")
+	if cfg.Domain == "" {
+		cfg.Domain = DefaultDomain
+	}
+	if _, ok := dns.IsDomainName(cfg.Domain); !ok {
+		return nil, fmt.Errorf("dns: domain %q is not a domain name", cfg.Domain)
+	}
+	if cfg.Address == "" {
+		cfg.Address = DefaultAddress
+	}
+	for _, u := range cfg.Upstreams {
+		if _, _, err := net.SplitHostPort(u); err != nil {
+			return nil, fmt.Errorf("dns: upstream %q is not host:port: %w", u, err)
+		}
+	}
+	if cfg.UpstreamTimeout <= 0 {
+		cfg.UpstreamTimeout = DefaultUpstreamTimeout
+	}
+	if cfg.TTL == 0 {
+		cfg.TTL = DefaultTTL
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	factory := informers.NewSharedInformerFactory(cfg.Client, 0)
+	services := factory.Core().V1().Services()
+	slices := factory.Discovery().V1().EndpointSlices()
+	s := &Server{
+		cfg:     cfg,
+		zone:    dns.Fqdn(cfg.Domain),
+		log:     cfg.Logger,
+		factory: factory,
+		synced:  []cache.InformerSynced{services.Informer().HasSynced, slices.Informer().HasSynced},
+		store:   listerStore{services: services.Lister(), slices: slices.Lister()},
+		fwd:     &forwarder{upstreams: cfg.Upstreams, timeout: cfg.UpstreamTimeout},
+	}
+	return s, nil
+}
+
+// Run serves DNS (and health) until ctx ends, then shuts down and returns
+// nil; it returns an error if a socket cannot be opened or fails.
+func (s *Server) Run(ctx context.Context) error {
+	udp, tcp, err := s.sockets()
+	if err != nil {
+		return err
+	}
+	g, ctx := errgroup.WithContext(ctx)
+	if err := s.serveHealth(ctx, g); err != nil {
+		udp.Close()
+		tcp.Close()
+		return err
+	}
+	s.factory.Start(ctx.Done())
+	defer s.factory.Shutdown()
+	g.Go(func() error {
+		if !cache.WaitForCacheSync(ctx.Done(), s.synced...) {
+			return nil // ctx ended first
+		}
+		s.ready.Store(true)
+		s.log.Info("dns ready", "domain", s.cfg.Domain, "udp", udp.LocalAddr().String(), "tcp", tcp.Addr().String(), "upstreams", s.cfg.Upstreams)
+		return nil
+	})
+	for _, srv := range []*dns.Server{
+		{PacketConn: udp, Handler: s, Net: "udp"},
+		{Listener: tcp, Handler: s, Net: "tcp", ReadTimeout: 5 * time.Second, WriteTimeout: 5 * time.Second},
+	} {
+		g.Go(func() error {
+			if err := srv.ActivateAndServe(); err != nil && ctx.Err() == nil {
+				return fmt.Errorf("dns: serve %s: %w", srv.Net, err)
+			}
+			return nil
+		})
+		g.Go(func() error {
+			<-ctx.Done()
+			shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if err := srv.ShutdownContext(shutdown); err != nil {
+				s.log.Warn("dns: shut down", "net", srv.Net, "err", err)
+			}
+			return nil
+		})
+	}
+	return g.Wait()
+}
+
+// sockets are the configured ones or, failing those, UDP and TCP on Address.
+func (s *Server) sockets() (net.PacketConn, net.Listener, error) {
+	if s.cfg.PacketConn != nil {
+		return s.cfg.PacketConn, s.cfg.Listener, nil
+	}
+	udp, err := net.ListenPacket("udp", s.cfg.Address)
+	if err != nil {
+		return nil, nil, fmt.Errorf("dns: listen on udp %s: %w", s.cfg.Address, err)
+	}
+	tcp, err := net.Listen("tcp", s.cfg.Address)
+	if err != nil {
+		udp.Close()
+		return nil, nil, fmt.Errorf("dns: listen on tcp %s: %w", s.cfg.Address, err)
+	}
+	return udp, tcp, nil
+}
+
+// serveHealth serves /healthz and /readyz until ctx ends, if asked to.
+func (s *Server) serveHealth(ctx context.Context, g *errgroup.Group) error {
+	ln := s.cfg.HealthListener
+	if ln == nil {
+		if s.cfg.HealthAddress == "" {
+			return nil
+		}
+		var err error
+		if ln, err = net.Listen("tcp", s.cfg.HealthAddress); err != nil {
+			return fmt.Errorf("dns: listen on %s: %w", s.cfg.HealthAddress, err)
+		}
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
+	mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
+		if !s.ready.Load() {
+			http.Error(w, "informers not synced", http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "ok")
+	})
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	g.Go(func() error {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("dns: serve health: %w", err)
+		}
+		return nil
+	})
+	g.Go(func() error {
+		<-ctx.Done()
+		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return srv.Shutdown(shutdown)
+	})
+	return nil
+}
+
+// ServeDNS answers one query: from the informers' caches for names under
+// the cluster domain, from the upstreams for the others.
+func (s *Server) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
+	resp := s.answer(w.RemoteAddr().Network(), req)
+	if _, udp := w.RemoteAddr().(*net.UDPAddr); udp {
+		size := dns.MinMsgSize
+		if opt := req.IsEdns0(); opt != nil {
+			size = max(int(opt.UDPSize()), dns.MinMsgSize)
+		}
+		resp.Truncate(size)
+	}
+	if err := w.WriteMsg(resp); err != nil {
+		s.log.Debug("dns: write answer", "err", err)
+	}
+}
+
+func (s *Server) answer(network string, req *dns.Msg) *dns.Msg {
+	if len(req.Question) != 1 || req.Opcode != dns.OpcodeQuery {
+		return new(dns.Msg).SetRcode(req, dns.RcodeNotImplemented)
+	}
+	q := req.Question[0]
+	if q.Qclass != dns.ClassINET || !dns.IsSubDomain(s.zone, strings.ToLower(q.Name)) {
+		return s.fwd.forward(network, req)
+	}
+	resp := new(dns.Msg).SetReply(req)
+	resp.Authoritative, resp.RecursionAvailable = true, true
+	if opt := req.IsEdns0(); opt != nil {
+		resp.SetEdns0(max(opt.UDPSize(), dns.MinMsgSize), false)
+	}
+	if !s.ready.Load() {
+		resp.Rcode = dns.RcodeServerFailure
+		return resp
+	}
+	r := s.resolver().resolve(q)
+	resp.Rcode, resp.Answer, resp.Extra = r.rcode, r.answer, append(r.extra, resp.Extra...)
+	if len(resp.Answer) == 0 {
+		resp.Ns = []dns.RR{soaRecord(s.zone, s.cfg.TTL)}
+	}
+	return resp
+}
+
+func (s *Server) resolver() *resolver {
+	return &resolver{zone: s.zone, ttl: s.cfg.TTL, store: s.store, fwd: s.fwd}
+}
+
+// soaRecord is zone's SOA record, put in the authority section of negative
+// answers so resolvers know how long to cache them (its minimum TTL).
+func soaRecord(zone string, ttl uint32) dns.RR {
+	return &dns.SOA{
+		Hdr:     dns.RR_Header{Name: zone, Rrtype: dns.TypeSOA, Class: dns.ClassINET, Ttl: ttl},
+		Ns:      "ns.dns." + zone,
+		Mbox:    "hostmaster." + zone,
+		Serial:  uint32(time.Now().Unix()),
+		Refresh: 7200, Retry: 1800, Expire: 86400, Minttl: ttl,
+	}
+}
