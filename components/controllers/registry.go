@@ -2,10 +2,10 @@ package controllers
 
 import (
 	"github.com/ownkube/ownkube/components/controllers/controller"
-	"github.com/ownkube/ownkube/components/controllers/garbagecollector"
-	"github.com/ownkube/ownkube/components/controllers/namespace"
 	"github.com/ownkube/ownkube/components/controllers/endpoints"
 	"github.com/ownkube/ownkube/components/controllers/endpointslice"
+	"github.com/ownkube/ownkube/components/controllers/garbagecollector"
+	"github.com/ownkube/ownkube/components/controllers/namespace"
 )
 
 // constructor builds one controller from the manager's context; it registers
