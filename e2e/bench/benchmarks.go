@@ -41,6 +41,7 @@ var benchmarks = []benchmark{
 	{name: "get", cluster: controlPlane, run: latency(benchGet)},
 	{name: "startup", cluster: dockerNodes, run: benchStartup},
 	{name: "scheduler", cluster: simulatedNodes, run: benchScheduler},
+	{name: "services", cluster: serviceNodes, run: benchServices},
 }
 
 func benchmarkNames() []string {
@@ -68,6 +69,10 @@ var (
 	dockerNodes = topology{name: "etcd + apiserver + scheduler, 2 Docker nodes",
 		components: []string{cluster.Etcd, cluster.APIServer, cluster.Scheduler}, nodes: 2}
 	// simulatedNodes leaves the nodes and the scheduler to this process.
+	// serviceNodes runs pods behind Services: the controller-manager writes
+	// their endpoints, the nodes' proxies carry their traffic.
+	serviceNodes = topology{name: "etcd + apiserver + scheduler + controller-manager, 2 Docker nodes with their proxies",
+		components: []string{cluster.Etcd, cluster.APIServer, cluster.Scheduler, cluster.ControllerManager}, nodes: 2}
 	simulatedNodes = topology{name: "etcd + apiserver; simulated nodes and the scheduler in this process",
 		components: []string{cluster.Etcd, cluster.APIServer}}
 )
@@ -110,6 +115,7 @@ type findings struct {
 	// benchmarks' figures; nil if they did not run.
 	startup   *startupFigures
 	scheduler *schedulerFigures
+	services  *serviceFigures
 }
 
 // add merges f's figures into all.
@@ -120,6 +126,9 @@ func (all *findings) add(f findings) {
 	}
 	if f.scheduler != nil {
 		all.scheduler = f.scheduler
+	}
+	if f.services != nil {
+		all.services = f.services
 	}
 }
 
@@ -169,6 +178,7 @@ type env struct {
 	load      load.Config
 	startup   startupConfig
 	scheduler schedulerConfig
+	services  servicesConfig
 	cluster   *cluster.Cluster
 	// rest reaches the API server: JSON, no client-side rate limit. kube is
 	// its client; a component run in process gets a client of its own.
@@ -202,7 +212,7 @@ func newEnv(ctx context.Context, c *cluster.Cluster, opts options, progress io.W
 	if err != nil {
 		return nil, fmt.Errorf("etcd client for %s: %w", c.EtcdURL, err)
 	}
-	return &env{load: opts.load, startup: opts.startup, scheduler: opts.scheduler, cluster: c,
+	return &env{load: opts.load, startup: opts.startup, scheduler: opts.scheduler, services: opts.services, cluster: c,
 		rest: rc, kube: kube, etcd: etcd, progress: progress}, nil
 }
 

@@ -25,6 +25,9 @@
 //	           its create to a watch seeing it Running; floor: a pause and an
 //	           echo container started through the Docker API, one pod after
 //	           another
+//	services   GETs of one echo pod from a probe container, straight to the
+//	           pod (the floor), through its Service's ClusterIP forwarder and
+//	           through its nodePort on the other node
 //	scheduler  pods bound by the scheduler, run in this process, to simulated
 //	           nodes (components/kubelet/simulated), timed from the first
 //	           binding a watch sees to the last; floors: raw etcd
@@ -70,6 +73,7 @@ type options struct {
 	load      load.Config
 	startup   startupConfig
 	scheduler schedulerConfig
+	services  servicesConfig
 	only      []string // names of benchmarks to run, in table order
 }
 
@@ -114,6 +118,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.scheduler.Pods, "scheduler-pods", 10000, "scheduler: pods to schedule, and decisions of the scheduler core's floor")
 	fs.DurationVar(&o.scheduler.Timeout, "scheduler-timeout", 5*time.Minute, "scheduler: how long the pods may take to be bound, from the scheduler's start")
 	fs.StringVar(&o.scheduler.CPUProfile, "scheduler-cpuprofile", "", "scheduler: write a CPU profile of this process, scheduler start to last binding, to this file")
+	fs.IntVar(&o.services.Requests, "services-requests", 2000, "services: GETs sent along each path (direct, ClusterIP, nodePort)")
+	fs.IntVar(&o.services.Concurrency, "services-concurrency", 4, "services: GETs in flight at once")
 	only := fs.String("only", strings.Join(benchmarkNames(), ","), "comma-separated benchmarks to run")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -132,6 +138,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	}
 	if o.scheduler.Nodes <= 0 || o.scheduler.Pods <= 0 || o.scheduler.Timeout <= 0 {
 		return o, errors.New("-scheduler-nodes, -scheduler-pods and -scheduler-timeout must be positive")
+	}
+	if o.services.Requests <= 0 || o.services.Requests > 100000 || o.services.Concurrency <= 0 || o.services.Concurrency > 256 {
+		return o, errors.New("-services-requests must be 1 to 100000 and -services-concurrency 1 to 256")
 	}
 	var err error
 	o.only, err = selectBenchmarks(*only)

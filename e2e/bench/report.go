@@ -55,7 +55,7 @@ type section struct {
 func measured(sections []section) bool {
 	for _, s := range sections {
 		f := s.found
-		if len(f.rows) > 0 || f.startup != nil || f.scheduler != nil {
+		if len(f.rows) > 0 || f.startup != nil || f.scheduler != nil || f.services != nil {
 			return true
 		}
 	}
@@ -86,6 +86,7 @@ func printReport(w io.Writer, image string, opts options, sections []section, co
 	}
 	fmt.Fprintln(w, all.startup.verdict())
 	fmt.Fprintln(w, all.scheduler.verdict())
+	fmt.Fprintln(w, all.services.verdict())
 	fmt.Fprintf(w, "not measured yet: %s\n", strings.Join(notMeasuredYet, "; "))
 }
 
@@ -105,6 +106,9 @@ func (s section) print(w io.Writer, opts options, judged bool) {
 	}
 	if s.found.scheduler != nil {
 		s.found.scheduler.print(w, judged)
+	}
+	if s.found.services != nil {
+		s.found.services.print(w)
 	}
 }
 
