@@ -145,3 +145,37 @@ func awaitEndpoints(ctx context.Context, t *testing.T, c kubernetes.Interface, n
 		t.Fatalf("endpoints of %s: want ready %v, not ready %v: %v (last: %s)", svc, ready, notReady, err, last)
 	}
 }
+
+// TestEndpointsOfNoServiceAreLeftAlone: an Endpoints object no Service
+// names, created and updated by hand, stays.
+func TestEndpointsOfNoServiceAreLeftAlone(t *testing.T) {
+	s := apiservertest.Start(t, apiservertest.Options{})
+	c := s.Client
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	m, err := controllers.New(controllers.Config{Client: c, Dynamic: dynamic.NewForConfigOrDie(s.Config),
+		Controllers: []string{"endpoints", "endpointslice"}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = m.Run(ctx) }()
+	eps := c.CoreV1().Endpoints("default")
+	ep, err := eps.Create(ctx, &corev1.Endpoints{ObjectMeta: metav1.ObjectMeta{Name: "lonely"},
+		Subsets: []corev1.EndpointSubset{{Addresses: []corev1.EndpointAddress{{IP: "192.0.2.1"}}, Ports: []corev1.EndpointPort{{Port: 80}}}}},
+		metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ep.Labels = map[string]string{"edited": "by-hand"}
+	if _, err = eps.Update(ctx, ep, metav1.UpdateOptions{}); err != nil {
+		t.Fatalf("update a hand-made Endpoints: %v", err)
+	}
+	// For a second, it must stay: nothing of a Service may delete it.
+	err = wait.PollUntilContextTimeout(ctx, 50*time.Millisecond, time.Second, true, func(ctx context.Context) (bool, error) {
+		_, err := eps.Get(ctx, "lonely", metav1.GetOptions{})
+		return false, err
+	})
+	if !wait.Interrupted(err) {
+		t.Fatalf("the hand-made Endpoints did not stay: %v", err)
+	}
+}

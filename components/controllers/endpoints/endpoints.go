@@ -60,14 +60,35 @@ func New(cc *controller.Context) (controller.Controller, error) {
 	if _, err := podInf.Informer().AddEventHandler(servicepods.PodHandlers(c.services, c.loop.EnqueueKey)); err != nil {
 		return nil, fmt.Errorf("endpoints: watch pods: %w", err)
 	}
-	// An Endpoints object changed or deleted by someone else is put back.
+	// The Endpoints of a Service with a selector, changed or deleted by
+	// someone else, are put back. Others (hand-made, or of no Service) are
+	// not this controller's to touch on their own events.
+	ours := func(obj any) {
+		if c.ownedBySelector(obj) {
+			c.loop.Enqueue(obj)
+		}
+	}
 	if _, err := epInf.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		UpdateFunc: func(_, obj any) { c.loop.Enqueue(obj) },
-		DeleteFunc: c.loop.Enqueue,
+		UpdateFunc: func(_, obj any) { ours(obj) },
+		DeleteFunc: ours,
 	}); err != nil {
 		return nil, fmt.Errorf("endpoints: watch endpoints: %w", err)
 	}
 	return c, nil
+}
+
+// ownedBySelector reports whether obj, an Endpoints (or its tombstone),
+// has a Service with a selector, whose Endpoints this controller writes.
+func (c *Controller) ownedBySelector(obj any) bool {
+	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+		obj = t.Obj
+	}
+	ep, ok := obj.(*corev1.Endpoints)
+	if !ok {
+		return false
+	}
+	svc, err := c.services.Services(ep.Namespace).Get(ep.Name)
+	return err == nil && svc.Spec.Selector != nil
 }
 
 // Run works until ctx ends.
