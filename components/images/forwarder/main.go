@@ -12,7 +12,15 @@
 // kubernetes.io/service-name) over the API's JSON, and follows them without
 // touching connections already relayed. A connection that finds no ready
 // endpoint is reset at once. -affinity > 0 is ClientIP session affinity
-// with that timeout. Standard library only, so the image stays a few MB.
+// with that timeout.
+//
+// Why it watches the API itself, and over plain JSON: a forwarder fed by the
+// proxies would need the leader to reach every forwarder and to re-feed a
+// restarted one; watching its own Service's slices, it needs nothing but
+// the API server's address. And why not client-go: one forwarder runs per
+// Service and every container start may copy its image, and the same
+// informer built with client-go is a 29.5 MB static binary, where this
+// one, standard library only, is 6.4 MB (both -trimpath -ldflags "-s -w").
 package main
 
 import (
