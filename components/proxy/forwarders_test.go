@@ -38,10 +38,10 @@ func TestForwarderSpec(t *testing.T) {
 		}
 	}
 	for name, m := range map[string]func(*corev1.Service){
-		"another port":  func(s *corev1.Service) { s.Spec.Ports[0].Port = 81 },
-		"affinity":      func(s *corev1.Service) { s.Spec.SessionAffinity = corev1.ServiceAffinityClientIP },
-		"another IP":    func(s *corev1.Service) { s.Spec.ClusterIP = "10.0.128.6" },
-		"recreated":     func(s *corev1.Service) { s.UID = "u2" },
+		"another port": func(s *corev1.Service) { s.Spec.Ports[0].Port = 81 },
+		"affinity":     func(s *corev1.Service) { s.Spec.SessionAffinity = corev1.ServiceAffinityClientIP },
+		"another IP":   func(s *corev1.Service) { s.Spec.ClusterIP = "10.0.128.6" },
+		"recreated":    func(s *corev1.Service) { s.UID = "u2" },
 		"short timeout": func(s *corev1.Service) {
 			s.Spec.SessionAffinity = corev1.ServiceAffinityClientIP
 			s.Spec.SessionAffinityConfig = &corev1.SessionAffinityConfig{ClientIP: &corev1.ClientIPConfig{TimeoutSeconds: ptr.To[int32](5)}}
