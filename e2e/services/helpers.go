@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/filters"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
@@ -16,6 +18,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
+	"github.com/ownkube/ownkube/components/cluster"
 	"github.com/ownkube/ownkube/e2e/framework"
 )
 
@@ -242,4 +245,19 @@ func nodeIPs(ctx context.Context) []string {
 	}
 	Expect(ips).To(HaveLen(framework.NodeCount), "every node should report an InternalIP")
 	return ips
+}
+
+// forwarders names the forwarder containers of the Services of namespace
+// ns: read from Docker, as `ownkube status` shows them.
+func forwarders(ctx context.Context, g Gomega, ns string) []string {
+	list, err := framework.Docker().ContainerList(ctx, container.ListOptions{All: true, Filters: filters.NewArgs(
+		filters.Arg("label", cluster.LabelCluster+"="+framework.Cluster().Name),
+		filters.Arg("label", cluster.LabelComponent+"="+cluster.Forwarder),
+		filters.Arg("label", cluster.LabelServiceNamespace+"="+ns))})
+	g.Expect(err).NotTo(HaveOccurred(), "list forwarder containers")
+	var names []string
+	for _, c := range list {
+		names = append(names, c.Names...)
+	}
+	return names
 }

@@ -50,6 +50,14 @@ var _ = Describe("Services", serviceLabels, func() {
 			By("deleting web-b")
 			framework.DeletePod(ctx, ns, "web-b")
 			awaitAnswers(ctx, url(svc.Spec.ClusterIP, 80), 10, "web-a")
+
+			Expect(forwarders(ctx, Default, ns)).To(HaveLen(1), "one forwarder holds the ClusterIP")
+			By("deleting the Service: its forwarder goes")
+			Expect(framework.Client().CoreV1().Services(ns).Delete(ctx, "web", metav1.DeleteOptions{})).To(Succeed())
+			Eventually(ctx, func(g Gomega) {
+				g.Expect(forwarders(ctx, g, ns)).To(BeEmpty(), "forwarder containers of namespace %s", ns)
+			}).WithTimeout(trafficTimeout).WithPolling(framework.Poll).Should(Succeed(),
+				"waiting for the forwarder of the deleted Service to be removed")
 		}, SpecTimeout(specTimeout))
 
 		It("should reach every ready pod through its nodePort on every node and stop reaching one that turns not ready", func(ctx SpecContext) {
