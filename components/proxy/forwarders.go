@@ -41,12 +41,14 @@ type forwarders struct {
 	log      *slog.Logger
 }
 
-func newForwarders(cfg Config, docker *client.Client, factory informers.SharedInformerFactory, log *slog.Logger) *forwarders {
+func newForwarders(cfg Config, docker *client.Client, factory informers.SharedInformerFactory, log *slog.Logger) (*forwarders, error) {
 	svcInf := factory.Core().V1().Services()
 	f := &forwarders{cfg: cfg, docker: docker, services: svcInf.Lister(), log: log.With("job", "forwarders")}
 	f.loop = controller.NewLoop("forwarders", f.sync, log, svcInf.Informer().HasSynced)
-	_, _ = svcInf.Informer().AddEventHandler(allHandlers(f.loop))
-	return f
+	if _, err := svcInf.Informer().AddEventHandler(allHandlers(f.loop)); err != nil {
+		return nil, fmt.Errorf("proxy: watch services: %w", err)
+	}
+	return f, nil
 }
 
 func (f *forwarders) run(ctx context.Context) error {

@@ -44,16 +44,20 @@ type nodePort struct {
 	stop     context.CancelFunc
 }
 
-func newNodePorts(factory informers.SharedInformerFactory, listenIP string, log *slog.Logger) *nodePorts {
+func newNodePorts(factory informers.SharedInformerFactory, listenIP string, log *slog.Logger) (*nodePorts, error) {
 	svcInf := factory.Core().V1().Services()
 	sliceInf := factory.Discovery().V1().EndpointSlices()
 	n := &nodePorts{services: svcInf.Lister(), slices: sliceInf.Lister(), listenIP: listenIP, log: log,
 		open: map[int32]*nodePort{}}
 	n.loop = controller.NewLoop("nodeports", n.sync, log, svcInf.Informer().HasSynced, sliceInf.Informer().HasSynced)
 	h := allHandlers(n.loop)
-	_, _ = svcInf.Informer().AddEventHandler(h)
-	_, _ = sliceInf.Informer().AddEventHandler(h)
-	return n
+	if _, err := svcInf.Informer().AddEventHandler(h); err != nil {
+		return nil, fmt.Errorf("proxy: watch services: %w", err)
+	}
+	if _, err := sliceInf.Informer().AddEventHandler(h); err != nil {
+		return nil, fmt.Errorf("proxy: watch endpointslices: %w", err)
+	}
+	return n, nil
 }
 
 func (n *nodePorts) run(ctx context.Context) error {

@@ -76,7 +76,10 @@ func New(cfg Config) (*Proxy, error) {
 // Run serves NodePorts and competes for the Lease until ctx ends.
 func (p *Proxy) Run(ctx context.Context) error {
 	factory := informers.NewSharedInformerFactory(p.cfg.Client, 0)
-	np := newNodePorts(factory, p.cfg.ListenIP, p.log)
+	np, err := newNodePorts(factory, p.cfg.ListenIP, p.log)
+	if err != nil {
+		return err
+	}
 	g, ctx := errgroup.WithContext(ctx)
 	factory.Start(ctx.Done())
 	defer factory.Shutdown()
@@ -104,7 +107,10 @@ func (p *Proxy) lead(ctx context.Context) error {
 		err := leader.Run(ctx, leader.Config{Client: p.cfg.Client, Name: LeaseName, Identity: p.cfg.Identity, Logger: p.log},
 			func(ctx context.Context) error {
 				factory := informers.NewSharedInformerFactory(p.cfg.Client, 0)
-				f := newForwarders(p.cfg, docker, factory, p.log)
+				f, err := newForwarders(p.cfg, docker, factory, p.log)
+				if err != nil {
+					return err
+				}
 				factory.Start(ctx.Done())
 				defer factory.Shutdown()
 				return f.run(ctx)
@@ -144,6 +150,7 @@ func readyEndpoints(slices []*discoveryv1.EndpointSlice, name string) []string {
 
 // slicesOf lists the EndpointSlices of Service ns/name.
 func slicesOf(lister discoverylisters.EndpointSliceLister, ns, name string) []*discoveryv1.EndpointSlice {
+	// A lister reads the informer's cache: it cannot fail.
 	out, _ := lister.EndpointSlices(ns).List(labels.SelectorFromSet(labels.Set{discoveryv1.LabelServiceName: name}))
 	slices.SortFunc(out, func(a, b *discoveryv1.EndpointSlice) int { return cmp.Compare(a.Name, b.Name) })
 	return out
