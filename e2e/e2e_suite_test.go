@@ -20,6 +20,7 @@ import (
 	_ "github.com/ownkube/ownkube/e2e/scheduling"
 	_ "github.com/ownkube/ownkube/e2e/services"
 	_ "github.com/ownkube/ownkube/e2e/smoke"
+	_ "github.com/ownkube/ownkube/e2e/workloads"
 )
 
 func TestE2E(t *testing.T) {

@@ -94,9 +94,9 @@ var resources = []Resource{
 	{GroupVersionResource: coordination.WithResource("leases"), Kind: "Lease", Namespaced: true,
 		Strategy: leaseStrategy{}},
 	{GroupVersionResource: apps.WithResource("replicasets"), Kind: "ReplicaSet", Namespaced: true, ShortNames: []string{"rs"},
-		Categories: []string{"all"}, Subresources: []string{"status"}, Strategy: replicaSetStrategy{}},
+		Categories: []string{"all"}, Subresources: []string{"status", "scale"}, Strategy: replicaSetStrategy{}},
 	{GroupVersionResource: apps.WithResource("deployments"), Kind: "Deployment", Namespaced: true, ShortNames: []string{"deploy"},
-		Categories: []string{"all"}, Subresources: []string{"status"}, Strategy: deploymentStrategy{}},
+		Categories: []string{"all"}, Subresources: []string{"status", "scale"}, Strategy: deploymentStrategy{}},
 }
 
 func init() {

@@ -82,6 +82,9 @@ func apiResources(r api.Resource) []metav1.APIResource {
 		switch sub {
 		case "status":
 			res.Verbs = []string{"get", "patch", "update"}
+		case "scale":
+			res.Group, res.Version, res.Kind = "autoscaling", "v1", "Scale"
+			res.Verbs = []string{"get", "patch", "update"}
 		case "binding":
 			res.Kind, res.Verbs = "Binding", []string{"create"}
 		case "log":

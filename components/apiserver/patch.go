@@ -103,12 +103,18 @@ func applyPatch(pt types.PatchType, cur, patch []byte, r api.Resource) ([]byte, 
 		}
 		return out, nil
 	default:
-		out, err := strategicpatch.StrategicMergePatch(cur, patch, r.New())
-		if err != nil {
-			return nil, strategicPatchError(err)
-		}
-		return out, nil
+		return applyStrategicPatch(cur, patch, r.New())
 	}
+}
+
+// applyStrategicPatch applies a strategic merge patch with schema's Go
+// type telling how each list merges.
+func applyStrategicPatch(cur, patch []byte, schema runtime.Object) ([]byte, error) {
+	out, err := strategicpatch.StrategicMergePatch(cur, patch, schema)
+	if err != nil {
+		return nil, strategicPatchError(err)
+	}
+	return out, nil
 }
 
 // strategicPatchError says whether a strategic merge patch was malformed

@@ -133,7 +133,7 @@ func (req *request) allows() bool {
 		return req.verb == "get" || req.verb == "create"
 	case "finalize":
 		return req.verb == "update"
-	case "status":
+	case "status", "scale":
 		return req.verb == "get" || req.verb == "update" || req.verb == "patch"
 	}
 	return true

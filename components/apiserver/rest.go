@@ -44,6 +44,10 @@ func (s *Server) serveResource(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
+	if req.subresource == "scale" {
+		s.serveScale(ctx, w, r, req)
+		return
+	}
 	switch req.verb {
 	case "get":
 		s.serveGet(ctx, w, r, req)

@@ -2,10 +2,12 @@ package controllers
 
 import (
 	"github.com/ownkube/ownkube/components/controllers/controller"
+	"github.com/ownkube/ownkube/components/controllers/deployment"
 	"github.com/ownkube/ownkube/components/controllers/endpoints"
 	"github.com/ownkube/ownkube/components/controllers/endpointslice"
 	"github.com/ownkube/ownkube/components/controllers/garbagecollector"
 	"github.com/ownkube/ownkube/components/controllers/namespace"
+	"github.com/ownkube/ownkube/components/controllers/replicaset"
 )
 
 // constructor builds one controller from the manager's context; it registers
@@ -18,6 +20,8 @@ var registry = []struct {
 	Name string
 	New  constructor
 }{
+	{Name: replicaset.Name, New: replicaset.New},
+	{Name: deployment.Name, New: deployment.New},
 	{Name: garbagecollector.Name, New: garbagecollector.New},
 	{Name: namespace.Name, New: namespace.New},
 	{Name: endpoints.Name, New: endpoints.New},

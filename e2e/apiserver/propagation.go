@@ -94,25 +94,27 @@ var _ = Describe("Deletion propagation", Label("apiserver", "garbagecollector", 
 	})
 })
 
-// createOwnedPod creates a ReplicaSet and a pod that names it as its
-// controller, as the ReplicaSet controller would.
+// createOwnedPod creates a ReplicaSet and a pod that names it as an owner
+// (blockOwnerDeletion set), for the API server's garbage collection alone:
+// the ReplicaSet wants no pods and the pod carries none of its labels, and
+// the reference is not a controller reference, so a running ReplicaSet
+// controller neither adopts, releases, replaces nor deletes it.
 func createOwnedPod(ctx context.Context, ns, owner, dependent string, finalizers []string) *appsv1.ReplicaSet {
 	GinkgoHelper()
 	labels := map[string]string{"app": owner}
 	rs, err := framework.Client().AppsV1().ReplicaSets(ns).Create(ctx, &appsv1.ReplicaSet{
 		ObjectMeta: metav1.ObjectMeta{Name: owner},
 		Spec: appsv1.ReplicaSetSpec{
-			Replicas: ptr.To[int32](1),
+			Replicas: ptr.To[int32](0),
 			Selector: &metav1.LabelSelector{MatchLabels: labels},
 			Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: labels}, Spec: newPod("", nil).Spec},
 		},
 	}, metav1.CreateOptions{})
 	Expect(err).NotTo(HaveOccurred(), "create ReplicaSet %s", owner)
-	pod := newPod(dependent, labels)
+	pod := newPod(dependent, map[string]string{"dependent-of": owner})
 	pod.Finalizers = finalizers
 	pod.OwnerReferences = []metav1.OwnerReference{{
-		APIVersion: "apps/v1", Kind: "ReplicaSet", Name: rs.Name, UID: rs.UID,
-		Controller: ptr.To(true), BlockOwnerDeletion: ptr.To(true),
+		APIVersion: "apps/v1", Kind: "ReplicaSet", Name: rs.Name, UID: rs.UID, BlockOwnerDeletion: ptr.To(true),
 	}}
 	_, err = framework.Client().CoreV1().Pods(ns).Create(ctx, pod, metav1.CreateOptions{})
 	Expect(err).NotTo(HaveOccurred(), "create pod %s owned by ReplicaSet %s", dependent, owner)

@@ -40,6 +40,7 @@ var benchmarks = []benchmark{
 	{name: "update", cluster: controlPlane, run: latency(benchUpdate)},
 	{name: "get", cluster: controlPlane, run: latency(benchGet)},
 	{name: "startup", cluster: dockerNodes, run: benchStartup},
+	{name: "replacement", cluster: controllerNodes, run: benchReplacement},
 	{name: "scheduler", cluster: simulatedNodes, run: benchScheduler},
 	{name: "services", cluster: serviceNodes, run: benchServices},
 }
@@ -68,6 +69,9 @@ var (
 	// dockerNodes runs real pods.
 	dockerNodes = topology{name: "etcd + apiserver + scheduler, 2 Docker nodes",
 		components: []string{cluster.Etcd, cluster.APIServer, cluster.Scheduler}, nodes: 2}
+	// controllerNodes runs real pods that a ReplicaSet keeps.
+	controllerNodes = topology{name: "etcd + apiserver + scheduler + controller-manager, 2 Docker nodes",
+		components: []string{cluster.Etcd, cluster.APIServer, cluster.Scheduler, cluster.ControllerManager}, nodes: 2}
 	// simulatedNodes leaves the nodes and the scheduler to this process.
 	// serviceNodes runs pods behind Services: the controller-manager writes
 	// their endpoints, the nodes' proxies carry their traffic.
@@ -113,9 +117,10 @@ type findings struct {
 	rows []measurement
 	// startup and scheduler are the pod startup and scheduler throughput
 	// benchmarks' figures; nil if they did not run.
-	startup   *startupFigures
-	scheduler *schedulerFigures
-	services  *serviceFigures
+	startup     *startupFigures
+	replacement *replacementFigures
+	scheduler   *schedulerFigures
+	services    *serviceFigures
 }
 
 // add merges f's figures into all.
@@ -126,6 +131,9 @@ func (all *findings) add(f findings) {
 	}
 	if f.scheduler != nil {
 		all.scheduler = f.scheduler
+	}
+	if f.replacement != nil {
+		all.replacement = f.replacement
 	}
 	if f.services != nil {
 		all.services = f.services
@@ -175,11 +183,12 @@ const (
 // env is what every benchmark uses: the cluster, its clients and the load
 // to offer.
 type env struct {
-	load      load.Config
-	startup   startupConfig
-	scheduler schedulerConfig
-	services  servicesConfig
-	cluster   *cluster.Cluster
+	load        load.Config
+	startup     startupConfig
+	replacement replacementConfig
+	scheduler   schedulerConfig
+	services    servicesConfig
+	cluster     *cluster.Cluster
 	// rest reaches the API server: JSON, no client-side rate limit. kube is
 	// its client; a component run in process gets a client of its own.
 	rest     *rest.Config
@@ -212,7 +221,7 @@ func newEnv(ctx context.Context, c *cluster.Cluster, opts options, progress io.W
 	if err != nil {
 		return nil, fmt.Errorf("etcd client for %s: %w", c.EtcdURL, err)
 	}
-	return &env{load: opts.load, startup: opts.startup, scheduler: opts.scheduler, services: opts.services, cluster: c,
+	return &env{load: opts.load, startup: opts.startup, replacement: opts.replacement, scheduler: opts.scheduler, services: opts.services, cluster: c,
 		rest: rc, kube: kube, etcd: etcd, progress: progress}, nil
 }
 

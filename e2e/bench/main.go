@@ -1,7 +1,7 @@
 // Command bench measures the control plane's speed against the targets of
 // DESIGN.md. `make bench` runs it:
 //
-//	go run -tags solutions ./e2e/bench [-duration 10s] [-only etcd,create,update,get,startup,scheduler]
+//	go run -tags solutions ./e2e/bench [-duration 10s] [-only etcd,create,update,get,startup,replacement,scheduler]
 //
 // It builds the images from this checkout and, for each kind of cluster the
 // benchmarks picked need, brings up a cluster of its own (bench-<random>),
@@ -25,6 +25,9 @@
 //	           its create to a watch seeing it Running; floor: a pause and an
 //	           echo container started through the Docker API, one pod after
 //	           another
+//	replacement  a ReplicaSet's pod deleted round after round, each timed
+//	           from the delete to its replacement seen Running; floor: bare
+//	           pods of the same spec, each timed from create to Running
 //	services   GETs of one echo pod from a probe container, straight to the
 //	           pod (the floor), through its Service's ClusterIP forwarder and
 //	           through its nodePort on the other node
@@ -70,11 +73,12 @@ const tearDownTimeout = 2 * time.Minute
 
 // options are the command line's.
 type options struct {
-	load      load.Config
-	startup   startupConfig
-	scheduler schedulerConfig
-	services  servicesConfig
-	only      []string // names of benchmarks to run, in table order
+	load        load.Config
+	startup     startupConfig
+	replacement replacementConfig
+	scheduler   schedulerConfig
+	services    servicesConfig
+	only        []string // names of benchmarks to run, in table order
 }
 
 func main() {
@@ -114,6 +118,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.startup.Pods, "startup-pods", 30, "startup: pods to create, and times the floor starts a pod's containers")
 	fs.Float64Var(&o.startup.Rate, "startup-rate", 5, "startup: offered rate of pod creates, per second")
 	fs.DurationVar(&o.startup.Bound, "startup-bound", 60*time.Second, "startup: a pod not Running this long after its create counts as never Running")
+	fs.IntVar(&o.replacement.Rounds, "replacement-rounds", 20, "replacement: times a ReplicaSet's pod is deleted, and bare pods the floor starts")
+	fs.DurationVar(&o.replacement.Bound, "replacement-bound", 60*time.Second, "replacement: how long a replacement or floor pod may take to be Running")
 	fs.IntVar(&o.scheduler.Nodes, "scheduler-nodes", 1000, "scheduler: simulated nodes to register (110 pods each)")
 	fs.IntVar(&o.scheduler.Pods, "scheduler-pods", 10000, "scheduler: pods to schedule, and decisions of the scheduler core's floor")
 	fs.DurationVar(&o.scheduler.Timeout, "scheduler-timeout", 5*time.Minute, "scheduler: how long the pods may take to be bound, from the scheduler's start")
@@ -135,6 +141,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	}
 	if o.startup.Pods <= 0 || o.startup.Rate <= 0 || o.startup.Bound <= 0 {
 		return o, errors.New("-startup-pods, -startup-rate and -startup-bound must be positive")
+	}
+	if o.replacement.Rounds <= 0 || o.replacement.Bound <= 0 {
+		return o, errors.New("-replacement-rounds and -replacement-bound must be positive")
 	}
 	if o.scheduler.Nodes <= 0 || o.scheduler.Pods <= 0 || o.scheduler.Timeout <= 0 {
 		return o, errors.New("-scheduler-nodes, -scheduler-pods and -scheduler-timeout must be positive")

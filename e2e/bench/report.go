@@ -55,7 +55,7 @@ type section struct {
 func measured(sections []section) bool {
 	for _, s := range sections {
 		f := s.found
-		if len(f.rows) > 0 || f.startup != nil || f.scheduler != nil || f.services != nil {
+		if len(f.rows) > 0 || f.startup != nil || f.replacement != nil || f.scheduler != nil || f.services != nil {
 			return true
 		}
 	}
@@ -103,6 +103,9 @@ func (s section) print(w io.Writer, opts options, judged bool) {
 	}
 	if s.found.startup != nil {
 		s.found.startup.print(w)
+	}
+	if s.found.replacement != nil {
+		s.found.replacement.print(w)
 	}
 	if s.found.scheduler != nil {
 		s.found.scheduler.print(w, judged)

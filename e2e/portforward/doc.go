@@ -5,8 +5,8 @@
 // pod's port on the cluster network. Kubectl also resolves svc/NAME to a
 // pod the Service selects, and reports a port nothing listens on.
 //
-// The kubectl specs need kubectl on PATH and fail, saying so, without it:
-// the kit's CI installs it. Every kubectl process a spec starts is killed
+// The kubectl specs need kubectl on PATH (framework.NewKubectl): the kit's
+// own make test fails them without it, a learner's run reports them skipped. Every kubectl process a spec starts is killed
 // by the spec's cleanup. Pods are bound by the specs themselves
 // (spec.nodeName), so no scheduler is needed.
 //

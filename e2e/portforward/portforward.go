@@ -6,9 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -179,16 +176,13 @@ var forwarding = regexp.MustCompile(`Forwarding from 127\.0\.0\.1:(\d+) -> (\d+)
 // it forwards. The spec's cleanup kills it.
 func startKubectlForward(ns string, env []string, args ...string) *kubectlForward {
 	GinkgoHelper()
-	path, err := exec.LookPath("kubectl")
-	Expect(err).NotTo(HaveOccurred(), "these specs run the stock kubectl: install kubectl (1.32 or later) on PATH")
+	kubectl := framework.NewKubectl()
 	runCtx, cancel := context.WithCancel(context.Background())
 	// -v=4 shows whether kubectl fell back from its websocket tunnel to SPDY.
-	cmd := exec.CommandContext(runCtx, path, append([]string{"port-forward", "-n", ns, "--address=127.0.0.1", "-v=4"}, args...)...)
-	cmd.Env = append(append(os.Environ(),
-		"KUBECONFIG="+framework.Cluster().KubeconfigPath,
-		"KUBECACHEDIR="+filepath.Join(GinkgoT().TempDir(), "kubecache")), env...)
+	cmd := kubectl.Command(runCtx, append([]string{"port-forward", "-n", ns, "--address=127.0.0.1", "-v=4"}, args...)...)
+	cmd.Env = append(cmd.Env, env...)
 	fwd := &kubectlForward{out: &syncBuffer{}, errOut: &syncBuffer{}}
-	cmd.Stdout, cmd.Stderr, cmd.WaitDelay = fwd.out, fwd.errOut, 5*time.Second
+	cmd.Stdout, cmd.Stderr = fwd.out, fwd.errOut
 	By("running kubectl " + strings.Join(cmd.Args[1:], " "))
 	Expect(cmd.Start()).To(Succeed(), "start kubectl port-forward")
 	exited := make(chan error, 1)

@@ -5,11 +5,9 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
-	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/utils/ptr"
 
 	"github.com/ownkube/ownkube/e2e/framework"
 )
@@ -24,16 +22,19 @@ var _ = Describe("Scheduler", schedulingLabels, func() {
 
 	Context("when two pods share a controller", func() {
 		It("should place them on different nodes", func(ctx SpecContext) {
-			By("creating ReplicaSet spread, which no controller acts on yet")
-			rs := newReplicaSet("spread", 2)
-			rs, err := framework.Client().AppsV1().ReplicaSets(ns).Create(ctx, rs, metav1.CreateOptions{})
-			Expect(err).NotTo(HaveOccurred(), "create ReplicaSet spread")
+			// The controller is a ConfigMap, which no controller acts on, so
+			// the spec tests the scheduler alone: a ReplicaSet's controller
+			// would make and remove pods of its own (stage 6).
+			By("creating ConfigMap spread, the pods' controller")
+			owner, err := framework.Client().CoreV1().ConfigMaps(ns).Create(ctx,
+				&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "spread"}}, metav1.CreateOptions{})
+			Expect(err).NotTo(HaveOccurred(), "create ConfigMap spread")
 
-			By("creating its two pods ourselves")
+			By("creating two pods it controls")
 			for _, name := range []string{"spread-a", "spread-b"} {
 				pod := framework.EchoPod(name)
-				pod.Labels = rs.Spec.Selector.MatchLabels
-				pod.OwnerReferences = []metav1.OwnerReference{*metav1.NewControllerRef(rs, appsv1.SchemeGroupVersion.WithKind("ReplicaSet"))}
+				pod.Labels = map[string]string{"app": "spread"}
+				pod.OwnerReferences = []metav1.OwnerReference{*metav1.NewControllerRef(owner, corev1.SchemeGroupVersion.WithKind("ConfigMap"))}
 				create(ctx, ns, pod)
 			}
 
@@ -101,20 +102,3 @@ var _ = Describe("Scheduler", schedulingLabels, func() {
 		}, SpecTimeout(specTimeout))
 	})
 })
-
-// newReplicaSet is a ReplicaSet of echo pods labelled app=name.
-func newReplicaSet(name string, replicas int32) *appsv1.ReplicaSet {
-	labels := map[string]string{"app": name}
-	template := framework.EchoPod(name)
-	return &appsv1.ReplicaSet{
-		ObjectMeta: metav1.ObjectMeta{Name: name},
-		Spec: appsv1.ReplicaSetSpec{
-			Replicas: ptr.To(replicas),
-			Selector: &metav1.LabelSelector{MatchLabels: labels},
-			Template: corev1.PodTemplateSpec{
-				ObjectMeta: metav1.ObjectMeta{Labels: labels},
-				Spec:       template.Spec,
-			},
-		},
-	}
-}

@@ -1,0 +1,8 @@
+//go:build !solutions
+
+package core
+
+import impl "github.com/ownkube/ownkube/exercises/replicaset"
+
+// Manage decides how many pods a ReplicaSet creates and which it deletes.
+var Manage = impl.Manage

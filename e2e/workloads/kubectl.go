@@ -1,0 +1,147 @@
+package workloads
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	appsv1 "k8s.io/api/apps/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/ownkube/ownkube/e2e/framework"
+)
+
+// kubectlTimeout bounds a kubectl run; a rollout status waits longer.
+const (
+	kubectlTimeout = 30 * time.Second
+	rolloutTimeout = 2 * time.Minute
+)
+
+// kubectl runs the stock kubectl against the suite's cluster in one namespace.
+type kubectl struct {
+	path, ns string
+	env      []string
+}
+
+// newKubectl finds kubectl on PATH. Without it the spec fails: these specs
+// are the proof that stock kubectl drives the workloads, and a skip would
+// hide that nothing was proven.
+func newKubectl(ns string) *kubectl {
+	GinkgoHelper()
+	path, err := exec.LookPath("kubectl")
+	if err != nil {
+		Fail("kubectl is not on PATH: install the stock kubectl (https://kubernetes.io/docs/tasks/tools/) to run the kubectl specs")
+	}
+	return &kubectl{path: path, ns: ns, env: append(os.Environ(),
+		"KUBECONFIG="+framework.Cluster().KubeconfigPath,
+		"KUBECACHEDIR="+filepath.Join(GinkgoT().TempDir(), "kubecache"),
+	)}
+}
+
+// run runs kubectl -n ns args to its end and returns its combined output.
+func (k *kubectl) run(ctx context.Context, timeout time.Duration, args ...string) string {
+	GinkgoHelper()
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, k.path, append([]string{"-n", k.ns}, args...)...)
+	cmd.Env, cmd.WaitDelay = k.env, 5*time.Second
+	out, err := cmd.CombinedOutput()
+	Expect(err).NotTo(HaveOccurred(), "kubectl %s:\n%s", strings.Join(args, " "), out)
+	return string(out)
+}
+
+func expectLine(output, pattern, what string) {
+	GinkgoHelper()
+	Expect(output).To(MatchRegexp("(?m)"+pattern), "%s; the output was:\n%s", what, output)
+}
+
+var _ = Describe("Deployment through kubectl", Label("workloads", "stage6", "kubectl"), func() {
+	var (
+		ns string
+		k  *kubectl
+	)
+
+	BeforeEach(func() {
+		ns = newNamespace("kubectl-deploy")
+		k = newKubectl(ns)
+	})
+
+	deployment := func(ctx context.Context) *appsv1.Deployment {
+		GinkgoHelper()
+		d, err := framework.Client().AppsV1().Deployments(ns).Get(ctx, "web", metav1.GetOptions{})
+		Expect(err).NotTo(HaveOccurred())
+		return d
+	}
+	rolledOut := func(ctx context.Context) {
+		GinkgoHelper()
+		out := k.run(ctx, rolloutTimeout, "rollout", "status", "deployment/web", "--timeout=110s")
+		expectLine(out, `deployment "web" successfully rolled out`, "kubectl rollout status should see the rollout end")
+	}
+
+	It("should create, scale, roll out, show history, undo, restart, set image and env, and describe a Deployment", func(ctx SpecContext) {
+		By("kubectl create deployment")
+		out := k.run(ctx, kubectlTimeout, "create", "deployment", "web", "--image="+framework.EchoImage, "--replicas=2")
+		expectLine(out, `^deployment.apps/web created$`, "kubectl create deployment should create it")
+		rolledOut(ctx)
+		Expect(deployment(ctx).Status.AvailableReplicas).To(Equal(int32(2)))
+
+		By("kubectl scale")
+		out = k.run(ctx, kubectlTimeout, "scale", "deployment/web", "--replicas=3")
+		expectLine(out, `^deployment.apps/web scaled$`, "kubectl scale should scale it")
+		rolledOut(ctx)
+		Expect(deployment(ctx).Status.AvailableReplicas).To(Equal(int32(3)))
+
+		By("kubectl set env")
+		out = k.run(ctx, kubectlTimeout, "set", "env", "deployment/web", "GREETING=hello")
+		expectLine(out, `^deployment.apps/web env updated$`, "kubectl set env should change the template")
+		rolledOut(ctx)
+
+		By("kubectl set image")
+		// The same image by another name: a new template, and nothing to pull.
+		out = k.run(ctx, kubectlTimeout, "set", "image", "deployment/web", "echo=ownkube/echo")
+		expectLine(out, `^deployment.apps/web image updated$`, "kubectl set image should change the template")
+		rolledOut(ctx)
+		Expect(deployment(ctx).Spec.Template.Spec.Containers[0].Image).To(Equal("ownkube/echo"))
+
+		By("kubectl rollout history")
+		out = k.run(ctx, kubectlTimeout, "rollout", "history", "deployment/web")
+		expectLine(out, `^REVISION\s+CHANGE-CAUSE$`, "kubectl rollout history should print a table")
+		for _, rev := range []string{"1", "2", "3"} {
+			expectLine(out, `^`+rev+`\s+`, "kubectl rollout history should list revision "+rev)
+		}
+		out = k.run(ctx, kubectlTimeout, "rollout", "history", "deployment/web", "--revision=2")
+		expectLine(out, `GREETING:\s+hello`, "revision 2 is the template with GREETING")
+
+		By("kubectl rollout undo")
+		out = k.run(ctx, kubectlTimeout, "rollout", "undo", "deployment/web")
+		expectLine(out, `^deployment.apps/web rolled back$`, "kubectl rollout undo should roll back")
+		rolledOut(ctx)
+		d := deployment(ctx)
+		Expect(d.Spec.Template.Spec.Containers[0].Image).To(Equal(framework.EchoImage), "undo returns to the template before set image")
+		Expect(d.Annotations).To(HaveKeyWithValue(revisionAnnotation, "4"), "the rollback is revision 4")
+
+		By("kubectl rollout restart")
+		before := currentReplicaSet(ctx, d).Name
+		out = k.run(ctx, kubectlTimeout, "rollout", "restart", "deployment/web")
+		expectLine(out, `^deployment.apps/web restarted$`, "kubectl rollout restart should restart it")
+		rolledOut(ctx)
+		d = deployment(ctx)
+		Expect(d.Spec.Template.Annotations).To(HaveKey("kubectl.kubernetes.io/restartedAt"))
+		Expect(currentReplicaSet(ctx, d).Name).NotTo(Equal(before), "a restart rolls out a new ReplicaSet")
+
+		By("kubectl describe")
+		out = k.run(ctx, kubectlTimeout, "describe", "deployment", "web")
+		expectLine(out, `^Name:\s+web$`, "describe should name the Deployment")
+		expectLine(out, `^Replicas:\s+3 desired \| 3 updated \| 3 total \| 3 available \| 0 unavailable$`, "describe should count the replicas")
+		expectLine(out, `^StrategyType:\s+RollingUpdate$`, "describe should show the strategy")
+		expectLine(out, `^\s+Progressing\s+True\s+NewReplicaSetAvailable$`, "describe should show the Progressing condition")
+		expectLine(out, `^NewReplicaSet:\s+web-[a-z0-9]+ \(3/3 replicas created\)$`, "describe should name the new ReplicaSet")
+		expectLine(out, `^Events:$`, "describe should show Events")
+		expectLine(out, `ScalingReplicaSet\s+.*deployment-controller\s+Scaled (up|down) replica set web-`, "describe should tell the story in ScalingReplicaSet events")
+	}, SpecTimeout(10*time.Minute))
+})
