@@ -31,7 +31,8 @@ const LeaseName = "kube-controller-manager"
 type Config struct {
 	// Client reaches the API server.
 	Client kubernetes.Interface
-	// Dynamic reaches it too, for the controllers that act on every kind.
+	// Dynamic reaches it too, for the controllers that act on every kind
+	// (garbage collector, namespace); they refuse to start without it.
 	Dynamic dynamic.Interface
 	// Controllers names the controllers to run; empty means all of Names().
 	Controllers []string
@@ -56,8 +57,8 @@ type Manager struct {
 
 // New checks cfg and fills in its defaults; Run starts the controllers.
 func New(cfg Config) (*Manager, error) {
-	if cfg.Client == nil || cfg.Dynamic == nil {
-		return nil, errors.New("controller-manager: a Client and a Dynamic client are required")
+	if cfg.Client == nil {
+		return nil, errors.New("controller-manager: a Client is required")
 	}
 	if len(cfg.Controllers) == 0 {
 		cfg.Controllers = Names()
