@@ -38,9 +38,11 @@ const (
 	trafficTimeout = 60 * time.Second
 	// refusedWithin is how fast a connection to a Service without ready
 	// endpoints must fail; the probe's own timeout is five times longer.
-	refusedWithin    = time.Second
-	probeTimeout     = 5 * time.Second
-	readinessTimeout = 25 * time.Second
+	refusedWithin = time.Second
+	probeTimeout  = 5 * time.Second
+	// flakyReadyFor is how long a turnsUnready pod stays ready: long enough
+	// to see it in the endpoints and answering on a loaded machine.
+	flakyReadyFor = 40 * time.Second
 )
 
 // backend is an echo pod labelled app=<app>, named name, with the named
@@ -167,6 +169,18 @@ func viewEndpoints(ctx context.Context, g Gomega, ns, svc string, pods map[strin
 // and notReady (pod names), exactly.
 func awaitEndpoints(ctx context.Context, ns, svc string, pods map[string]*corev1.Pod, ready, notReady []string) {
 	GinkgoHelper()
+	awaitEndpointsWithin(ctx, endpointsTimeout, ns, svc, pods, ready, notReady)
+}
+
+// awaitTurnedUnready is awaitEndpoints for the moment a turnsUnready pod
+// fails its probe: up to flakyReadyFor from now, plus the usual wait.
+func awaitTurnedUnready(ctx context.Context, ns, svc string, pods map[string]*corev1.Pod, ready, notReady []string) {
+	GinkgoHelper()
+	awaitEndpointsWithin(ctx, flakyReadyFor+endpointsTimeout, ns, svc, pods, ready, notReady)
+}
+
+func awaitEndpointsWithin(ctx context.Context, timeout time.Duration, ns, svc string, pods map[string]*corev1.Pod, ready, notReady []string) {
+	GinkgoHelper()
 	slices.Sort(ready)
 	slices.Sort(notReady)
 	Eventually(ctx, func(g Gomega) {
@@ -175,7 +189,7 @@ func awaitEndpoints(ctx context.Context, ns, svc string, pods map[string]*corev1
 		g.Expect(v.NotReady).To(Equal(orNil(notReady)), "notReadyAddresses of the Endpoints")
 		g.Expect(v.SliceReady).To(Equal(orNil(ready)), "ready endpoints of the EndpointSlices")
 		g.Expect(v.SliceNotReady).To(Equal(orNil(notReady)), "not-ready endpoints of the EndpointSlices")
-	}).WithTimeout(endpointsTimeout).WithPolling(framework.Poll).Should(Succeed(),
+	}).WithTimeout(timeout).WithPolling(framework.Poll).Should(Succeed(),
 		"waiting for the endpoints of %s/%s to list ready %v and not ready %v", ns, svc, ready, notReady)
 }
 

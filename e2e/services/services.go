@@ -25,14 +25,14 @@ var _ = Describe("Services", serviceLabels, func() {
 	Context("with a selector", func() {
 		It("should list exactly the ready pods in its Endpoints and EndpointSlices and move a pod that turns not ready", func(ctx SpecContext) {
 			createService(ctx, ns, service("web", corev1.ServiceTypeClusterIP))
-			By("creating two ready pods, one never ready, one that turns not ready, and one the selector leaves out")
+			By("creating two ready pods, one never ready, one ready only for its first " + flakyReadyFor.String() + ", and one the selector leaves out")
 			other := readyBackend("other", "other")
 			pods := createPods(ctx, ns, readyBackend("web", "web-a"), readyBackend("web", "web-b"),
-				neverReady("web", "web-late"), turnsUnready("web", "web-flaky", readinessTimeout), other)
+				neverReady("web", "web-late"), turnsUnready("web", "web-flaky", flakyReadyFor), other)
 
 			awaitEndpoints(ctx, ns, "web", pods, []string{"web-a", "web-b", "web-flaky"}, []string{"web-late"})
 			By("waiting for web-flaky to fail its readiness probe")
-			awaitEndpoints(ctx, ns, "web", pods, []string{"web-a", "web-b"}, []string{"web-flaky", "web-late"})
+			awaitTurnedUnready(ctx, ns, "web", pods, []string{"web-a", "web-b"}, []string{"web-flaky", "web-late"})
 
 			By("deleting web-a")
 			framework.DeletePod(ctx, ns, "web-a")
@@ -64,7 +64,7 @@ var _ = Describe("Services", serviceLabels, func() {
 			svc := createService(ctx, ns, service("web", corev1.ServiceTypeNodePort))
 			nodePort := svc.Spec.Ports[0].NodePort
 			Expect(nodePort).To(BeNumerically(">=", 30000), "a NodePort service should get a node port")
-			pods := createPods(ctx, ns, readyBackend("web", "web-a"), turnsUnready("web", "web-flaky", readinessTimeout))
+			pods := createPods(ctx, ns, readyBackend("web", "web-a"), turnsUnready("web", "web-flaky", flakyReadyFor))
 			awaitEndpoints(ctx, ns, "web", pods, []string{"web-a", "web-flaky"}, nil)
 
 			for _, ip := range nodeIPs(ctx) {
@@ -72,7 +72,7 @@ var _ = Describe("Services", serviceLabels, func() {
 				awaitAnswers(ctx, url(ip, nodePort), 16, "web-a", "web-flaky")
 			}
 			By("waiting for web-flaky to fail its readiness probe")
-			awaitEndpoints(ctx, ns, "web", pods, []string{"web-a"}, []string{"web-flaky"})
+			awaitTurnedUnready(ctx, ns, "web", pods, []string{"web-a"}, []string{"web-flaky"})
 			for _, ip := range nodeIPs(ctx) {
 				awaitAnswers(ctx, url(ip, nodePort), 10, "web-a")
 			}
