@@ -53,25 +53,4 @@ func Endpoints(svc *corev1.Service, pods []*corev1.Pod, includeTerminating bool)
 	return nil, exercise.NotImplemented(7, "endpoints.Endpoints")
 }
 
-// belongs reports whether pod may be an endpoint at all.
-func belongs(pod *corev1.Pod, includeTerminating bool) bool {
-	// TODO(stage 7): write belongs; its doc comment says what it must do.
-	panic(exercise.NotImplemented(7, "endpoints.belongs"))
-}
-
-func resolvePorts(svc *corev1.Service, pod *corev1.Pod) ([]endpointstate.Port, error) {
-	// TODO(stage 7): write resolvePorts.
-	return nil, exercise.NotImplemented(7, "endpoints.resolvePorts")
-}
-
-func endpointFor(svc *corev1.Service, pod *corev1.Pod, ports []endpointstate.Port) endpointstate.Endpoint {
-	// TODO(stage 7): write endpointFor.
-	panic(exercise.NotImplemented(7, "endpoints.endpointFor"))
-}
-
-func podReady(pod *corev1.Pod) bool {
-	// TODO(stage 7): write podReady.
-	panic(exercise.NotImplemented(7, "endpoints.podReady"))
-}
-
 //ownkube:end

@@ -64,77 +64,52 @@ func TargetPort(pod *corev1.Pod, svcPort corev1.ServicePort) (int32, bool, error
 //   - Ready: the Service publishes not-ready addresses, or the pod is
 //     serving and not terminating.
 func Endpoints(svc *corev1.Service, pods []*corev1.Pod, includeTerminating bool) ([]endpointstate.Endpoint, error) {
+	publish := svc.Spec.PublishNotReadyAddresses
 	var out []endpointstate.Endpoint
 	for _, pod := range pods {
-		if !belongs(pod, includeTerminating) {
+		terminating := pod.DeletionTimestamp != nil
+		switch {
+		case pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed,
+			pod.Status.PodIP == "",
+			terminating && !includeTerminating:
 			continue
 		}
-		ports, err := resolvePorts(svc, pod)
-		if err != nil {
-			return nil, err
+		var ports []endpointstate.Port
+		for _, sp := range svc.Spec.Ports {
+			n, ok, err := TargetPort(pod, sp)
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				ports = append(ports, endpointstate.Port{Name: sp.Name, Port: n,
+					Protocol: string(cmp.Or(sp.Protocol, corev1.ProtocolTCP)), AppProtocol: sp.AppProtocol})
+			}
 		}
 		if len(ports) == 0 && !(len(svc.Spec.Ports) == 0 && svc.Spec.ClusterIP == corev1.ClusterIPNone) {
 			continue
 		}
-		out = append(out, endpointFor(svc, pod, ports))
+		ready := false
+		for _, c := range pod.Status.Conditions {
+			if c.Type == corev1.PodReady {
+				ready = c.Status == corev1.ConditionTrue
+			}
+		}
+		serving := publish || ready
+		ep := endpointstate.Endpoint{
+			Pod: types.NamespacedName{Namespace: pod.Namespace, Name: pod.Name}, UID: pod.UID,
+			IP: pod.Status.PodIP, NodeName: pod.Spec.NodeName,
+			Ready: publish || (serving && !terminating), Serving: serving, Terminating: terminating,
+			Ports: ports,
+		}
+		if pod.Spec.Hostname != "" && pod.Spec.Subdomain == svc.Name {
+			ep.Hostname = pod.Spec.Hostname
+		}
+		out = append(out, ep)
 	}
 	slices.SortFunc(out, func(a, b endpointstate.Endpoint) int {
 		return cmp.Or(cmp.Compare(a.Pod.Namespace, b.Pod.Namespace), cmp.Compare(a.Pod.Name, b.Pod.Name))
 	})
 	return out, nil
-}
-
-// belongs reports whether pod may be an endpoint at all.
-func belongs(pod *corev1.Pod, includeTerminating bool) bool {
-	switch {
-	case pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed:
-		return false
-	case pod.Status.PodIP == "":
-		return false
-	case pod.DeletionTimestamp != nil && !includeTerminating:
-		return false
-	}
-	return true
-}
-
-func resolvePorts(svc *corev1.Service, pod *corev1.Pod) ([]endpointstate.Port, error) {
-	var ports []endpointstate.Port
-	for _, sp := range svc.Spec.Ports {
-		n, ok, err := TargetPort(pod, sp)
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			ports = append(ports, endpointstate.Port{Name: sp.Name, Port: n,
-				Protocol: string(cmp.Or(sp.Protocol, corev1.ProtocolTCP)), AppProtocol: sp.AppProtocol})
-		}
-	}
-	return ports, nil
-}
-
-func endpointFor(svc *corev1.Service, pod *corev1.Pod, ports []endpointstate.Port) endpointstate.Endpoint {
-	publish := svc.Spec.PublishNotReadyAddresses
-	serving := publish || podReady(pod)
-	terminating := pod.DeletionTimestamp != nil
-	ep := endpointstate.Endpoint{
-		Pod: types.NamespacedName{Namespace: pod.Namespace, Name: pod.Name}, UID: pod.UID,
-		IP: pod.Status.PodIP, NodeName: pod.Spec.NodeName,
-		Ready: publish || (serving && !terminating), Serving: serving, Terminating: terminating,
-		Ports: ports,
-	}
-	if pod.Spec.Hostname != "" && pod.Spec.Subdomain == svc.Name {
-		ep.Hostname = pod.Spec.Hostname
-	}
-	return ep
-}
-
-func podReady(pod *corev1.Pod) bool {
-	for _, c := range pod.Status.Conditions {
-		if c.Type == corev1.PodReady {
-			return c.Status == corev1.ConditionTrue
-		}
-	}
-	return false
 }
 
 //ownkube:end
