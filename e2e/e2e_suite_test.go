@@ -19,6 +19,7 @@ import (
 	_ "github.com/ownkube/ownkube/e2e/nodes"
 	_ "github.com/ownkube/ownkube/e2e/portforward"
 	_ "github.com/ownkube/ownkube/e2e/scheduling"
+	_ "github.com/ownkube/ownkube/e2e/services"
 	_ "github.com/ownkube/ownkube/e2e/smoke"
 	_ "github.com/ownkube/ownkube/e2e/workloads"
 )

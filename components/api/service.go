@@ -1,6 +1,8 @@
 package api
 
 import (
+	"fmt"
+
 	corev1 "k8s.io/api/core/v1"
 	apivalidation "k8s.io/apimachinery/pkg/api/validation"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -51,6 +53,14 @@ func (serviceStrategy) Validate(obj runtime.Object) field.ErrorList {
 		errs = append(errs, field.NotSupported(path.Child("type"), spec.Type, []corev1.ServiceType{
 			corev1.ServiceTypeClusterIP, corev1.ServiceTypeNodePort, corev1.ServiceTypeLoadBalancer, corev1.ServiceTypeExternalName}))
 	}
+	if spec.Type != corev1.ServiceTypeNodePort && spec.Type != corev1.ServiceTypeLoadBalancer {
+		for i, p := range spec.Ports {
+			if p.NodePort != 0 {
+				errs = append(errs, field.Forbidden(path.Child("ports").Index(i).Child("nodePort"),
+					fmt.Sprintf("may not be used when `type` is '%s'", spec.Type)))
+			}
+		}
+	}
 	return append(errs, validateServicePorts(spec.Ports, path.Child("ports"))...)
 }
 
@@ -84,6 +94,32 @@ func (serviceStrategy) PrepareForUpdate(obj, old runtime.Object) {
 	svc, oldSvc := obj.(*corev1.Service), old.(*corev1.Service)
 	if svc.Spec.ClusterIP == "" {
 		svc.Spec.ClusterIP, svc.Spec.ClusterIPs = oldSvc.Spec.ClusterIP, oldSvc.Spec.ClusterIPs
+	}
+	keepNodePorts(svc, oldSvc)
+}
+
+// keepNodePorts carries over the node ports an update leaves out, as
+// kube's patchAllocatedValues does, and drops them when the Service no
+// longer needs them and the update did not change them (kube's
+// dropTypeDependentFields), so that `type: ClusterIP` alone is a valid
+// change from NodePort.
+func keepNodePorts(svc, old *corev1.Service) {
+	needs := func(t corev1.ServiceType) bool {
+		return t == corev1.ServiceTypeNodePort || t == corev1.ServiceTypeLoadBalancer
+	}
+	oldPorts := map[string]int32{}
+	for _, p := range old.Spec.Ports {
+		oldPorts[fmt.Sprint(p.Port, p.Protocol)] = p.NodePort
+	}
+	for i := range svc.Spec.Ports {
+		p := &svc.Spec.Ports[i]
+		prev := oldPorts[fmt.Sprint(p.Port, p.Protocol)]
+		switch {
+		case needs(svc.Spec.Type) && needs(old.Spec.Type) && p.NodePort == 0:
+			p.NodePort = prev
+		case !needs(svc.Spec.Type) && needs(old.Spec.Type) && p.NodePort == prev:
+			p.NodePort = 0
+		}
 	}
 }
 

@@ -60,7 +60,7 @@ func (s *Server) create(ctx context.Context, r api.Resource, namespace string, o
 	if dryRun {
 		return obj, nil
 	}
-	if err := s.allocate(ctx, r, obj); err != nil {
+	if err := s.allocateService(ctx, r, obj); err != nil {
 		return nil, err
 	}
 	for attempt := 1; ; attempt++ {
@@ -70,7 +70,7 @@ func (s *Server) create(ctx context.Context, r api.Resource, namespace string, o
 			continue
 		}
 		if err != nil {
-			s.releaseIP(ctx, obj)
+			s.release(ctx, obj)
 			return nil, err
 		}
 		return created, nil

@@ -195,7 +195,7 @@ func readyToRemove(obj runtime.Object) bool {
 func (s *Server) remove(ctx context.Context, r api.Resource, obj runtime.Object) (runtime.Object, error) {
 	removed, err := s.store.Delete(ctx, r, obj)
 	if err == nil {
-		s.releaseIP(ctx, removed)
+		s.release(ctx, removed)
 	}
 	return removed, err
 }

@@ -37,6 +37,9 @@ type Config struct {
 	// pods that lack them, as kube-apiserver's DefaultTolerationSeconds
 	// admission does; 0 means the default, 300.
 	DefaultNotReadyTolerationSeconds, DefaultUnreachableTolerationSeconds int64
+	// ServiceNodePortRange is the range node ports come from, "30000-32767"
+	// (DefaultNodePortRange) if empty.
+	ServiceNodePortRange string
 	// Logger receives the server's log lines; nil means slog's default.
 	Logger *slog.Logger
 }
@@ -51,6 +54,8 @@ type Server struct {
 	log     *slog.Logger
 	handler http.Handler
 	ready   atomic.Bool
+	// nodePorts is the range NodePort Services' ports come from.
+	nodePorts portRange
 }
 
 // New checks cfg and builds a server; Run starts it.
@@ -63,7 +68,11 @@ func New(cfg Config) (*Server, error) {
 	}
 	cfg.DefaultNotReadyTolerationSeconds = cmp.Or(cfg.DefaultNotReadyTolerationSeconds, DefaultTolerationSeconds)
 	cfg.DefaultUnreachableTolerationSeconds = cmp.Or(cfg.DefaultUnreachableTolerationSeconds, DefaultTolerationSeconds)
-	s := &Server{cfg: cfg, store: cfg.Store, log: cfg.Logger}
+	nodePorts, err := parsePortRange(cmp.Or(cfg.ServiceNodePortRange, DefaultNodePortRange))
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, store: cfg.Store, log: cfg.Logger, nodePorts: nodePorts}
 	h, err := s.routes()
 	if err != nil {
 		return nil, err

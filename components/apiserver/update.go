@@ -56,7 +56,17 @@ func (s *Server) update(ctx context.Context, req *request, obj, cur runtime.Obje
 	if readyToRemove(next) {
 		return s.remove(ctx, req.resource, next)
 	}
-	return s.store.Update(ctx, req.resource, next)
+	commit, abort, err := s.updateNodePorts(ctx, next, cur)
+	if err != nil {
+		return nil, err
+	}
+	updated, err := s.store.Update(ctx, req.resource, next)
+	if err != nil {
+		abort()
+		return nil, err
+	}
+	commit()
+	return updated, nil
 }
 
 // checkIdentity refuses a body that names another object than the path.

@@ -16,6 +16,7 @@ import (
 var _ = register(func() *cobra.Command {
 	var (
 		etcdServers, bindAddress, serviceCIDR string
+		nodePortRange                         string
 		port                                  int
 		compaction                            time.Duration
 		notReadySeconds, unreachableSeconds   int64
@@ -43,6 +44,8 @@ var _ = register(func() *cobra.Command {
 
 				DefaultNotReadyTolerationSeconds:    notReadySeconds,
 				DefaultUnreachableTolerationSeconds: unreachableSeconds,
+				// The node ports of NodePort Services.
+				ServiceNodePortRange: nodePortRange,
 			})
 			if err != nil {
 				return err
@@ -60,5 +63,6 @@ var _ = register(func() *cobra.Command {
 		"tolerationSeconds of the toleration for node.kubernetes.io/not-ready:NoExecute added to every pod that has none")
 	f.Int64Var(&unreachableSeconds, "default-unreachable-toleration-seconds", apiserver.DefaultTolerationSeconds,
 		"tolerationSeconds of the toleration for node.kubernetes.io/unreachable:NoExecute added to every pod that has none")
+	f.StringVar(&nodePortRange, "service-node-port-range", apiserver.DefaultNodePortRange, "range of node ports NodePort Services get")
 	return cmd
 })

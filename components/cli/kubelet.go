@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/sync/errgroup"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/client-go/kubernetes"
@@ -17,6 +18,7 @@ import (
 	"github.com/ownkube/ownkube/components/kubelet"
 	"github.com/ownkube/ownkube/components/kubelet/podstate"
 	"github.com/ownkube/ownkube/components/kubelet/runtime/docker"
+	"github.com/ownkube/ownkube/components/proxy"
 )
 
 // kubeletFlags are the kubelet's command-line settings.
@@ -27,6 +29,11 @@ type kubeletFlags struct {
 	pods                                                                   int
 	backoffBase, backoffCap, heartbeat                                     time.Duration
 	verbose                                                                bool
+	// proxy runs `ownkube proxy` in the kubelet's process: a scratch node
+	// image has no shell to start two processes, and the proxy, like the
+	// kubelet, needs the node container's Docker socket.
+	proxy          bool
+	forwarderImage string
 }
 
 var _ = register(func() *cobra.Command {
@@ -39,7 +46,17 @@ var _ = register(func() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return k.Run(cmd.Context())
+			if !fl.proxy {
+				return k.Run(cmd.Context())
+			}
+			p, err := fl.buildProxy()
+			if err != nil {
+				return err
+			}
+			g, ctx := errgroup.WithContext(cmd.Context())
+			g.Go(func() error { return k.Run(ctx) })
+			g.Go(func() error { return p.Run(ctx) })
+			return g.Wait()
 		},
 	}
 	f := cmd.Flags()
@@ -60,8 +77,24 @@ var _ = register(func() *cobra.Command {
 	f.DurationVar(&fl.backoffCap, "backoff-cap", 5*time.Minute, "longest wait between restarts")
 	f.DurationVar(&fl.heartbeat, "heartbeat-interval", 5*time.Second, "how often the node's Lease is renewed")
 	f.BoolVarP(&fl.verbose, "verbose", "v", false, "log every action (debug level)")
+	f.BoolVar(&fl.proxy, "proxy", true, "also run the node's service proxy (NodePorts; ClusterIP forwarders while it leads)")
+	f.StringVar(&fl.forwarderImage, "forwarder-image", "ownkube/forwarder:latest", "image of the ClusterIP forwarder containers")
 	return cmd
 })
+
+// buildProxy is the proxy that runs beside the kubelet, named after the node.
+func (fl *kubeletFlags) buildProxy() (*proxy.Proxy, error) {
+	client, err := componentClient("proxy", fl.master, fl.kubeconfig)
+	if err != nil {
+		return nil, err
+	}
+	apiURL, err := apiServerURL(fl.master, fl.kubeconfig)
+	if err != nil {
+		return nil, err
+	}
+	return proxy.New(proxy.Config{Client: client, Cluster: fl.clusterName, Network: fl.network,
+		APIServerURL: apiURL, ForwarderImage: fl.forwarderImage, Identity: fl.nodeName, Logger: logger(fl.verbose)})
+}
 
 func (fl *kubeletFlags) build() (*kubelet.Kubelet, error) {
 	if fl.clusterName == "" {

@@ -1,22 +1,27 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
 
 	"github.com/ownkube/ownkube/components/cluster"
 	"github.com/ownkube/ownkube/components/kubeconfig"
 	"github.com/ownkube/ownkube/components/kubectl"
+	"github.com/ownkube/ownkube/components/proxy"
 )
 
 var _ = register(func() *cobra.Command {
 	var name string
 	cmd := &cobra.Command{
 		Use:   "status",
-		Short: "Show a cluster's components and nodes, with their readiness",
+		Short: "Show a cluster's components, nodes (each with its service proxy) and Service forwarders, with their readiness",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := cluster.Get(cmd.Context(), name)
@@ -39,7 +44,11 @@ var _ = register(func() *cobra.Command {
 			tw := tabwriter.NewWriter(out, 0, 8, 3, ' ', 0)
 			fmt.Fprintln(tw, "COMPONENT\tCONTAINER\tSTATE")
 			for _, ctr := range containers {
-				fmt.Fprintf(tw, "%s\t%s\t%s\n", ctr.Component, ctr.Name, ctr.Status)
+				comp := ctr.Component
+				if comp == cluster.Node {
+					comp = "node (kubelet, proxy)" // the kubelet runs the node's service proxy
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\n", comp, ctr.Name, ctr.Status)
 			}
 			tw.Flush()
 			fmt.Fprintln(out)
@@ -47,6 +56,7 @@ var _ = register(func() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			printProxyLeader(cmd.Context(), out, path)
 			client, err := kubectl.New(kubectl.Config{Kubeconfig: path, Out: out, ErrOut: cmd.ErrOrStderr()})
 			if err != nil {
 				return err
@@ -57,3 +67,23 @@ var _ = register(func() *cobra.Command {
 	cmd.Flags().StringVar(&name, "name", cluster.DefaultName, "name of the cluster")
 	return cmd
 })
+
+// printProxyLeader says which node's proxy keeps the Service forwarders:
+// the holder of the Lease kube-system/ownkube-proxy.
+func printProxyLeader(ctx context.Context, out io.Writer, kubeconfigPath string) {
+	cfg, err := kubeconfig.RESTConfig(kubeconfigPath)
+	if err != nil {
+		return // the node listing below reports an unreachable API
+	}
+	client, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return
+	}
+	lease, err := client.CoordinationV1().Leases(metav1.NamespaceSystem).Get(ctx, proxy.LeaseName, metav1.GetOptions{})
+	switch {
+	case err != nil:
+		fmt.Fprintf(out, "Service proxies: in every node; no leader keeps the forwarders yet (%v)\n\n", err)
+	case lease.Spec.HolderIdentity != nil:
+		fmt.Fprintf(out, "Service proxies: in every node; forwarders kept by the proxy of %s (Lease kube-system/%s)\n\n", *lease.Spec.HolderIdentity, proxy.LeaseName)
+	}
+}

@@ -426,8 +426,8 @@ type ContainerState struct {
 	Status    string // Docker's words: "Up 5 minutes"
 }
 
-// Containers lists the cluster's control-plane and node containers (not
-// its pods'), in the order they were declared.
+// Containers lists the cluster's control-plane, node and forwarder
+// containers (not its pods'), sorted by name.
 func Containers(ctx context.Context, name string) ([]ContainerState, error) {
 	docker, err := Docker(ctx)
 	if err != nil {
@@ -441,7 +441,7 @@ func Containers(ctx context.Context, name string) ([]ContainerState, error) {
 	var out []ContainerState
 	for _, ctr := range o.containers {
 		comp := ctr.Labels[LabelComponent]
-		if _, err := lookupComponent(comp); err != nil && comp != Node {
+		if _, err := lookupComponent(comp); err != nil && comp != Node && comp != Forwarder {
 			continue // a pod's container
 		}
 		out = append(out, ContainerState{Component: comp, Name: displayName(ctr), State: string(ctr.State), Status: ctr.Status})

@@ -150,7 +150,26 @@ func removeOwned(ctx context.Context, docker *client.Client, name string) error 
 		if err := removeContainers(ctx, docker, o.containers); err != nil {
 			return err
 		}
+		if round > 0 {
+			// A removal someone else began (a node's proxy removing a
+			// forwarder when it was stopped) may still be under way.
+			select {
+			case <-time.After(removalRetryDelay):
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
 	}
+}
+
+// removalRetryDelay is the pause between rounds of removal once a round
+// found containers left.
+const removalRetryDelay = 200 * time.Millisecond
+
+// removalInProgress reports the engine's refusal to remove a container
+// whose removal another client began.
+func removalInProgress(err error) bool {
+	return errdefs.IsConflict(err) && strings.Contains(err.Error(), "already in progress")
 }
 
 func removeContainers(ctx context.Context, docker *client.Client, cs []container.Summary) error {
@@ -162,7 +181,7 @@ func removeContainers(ctx context.Context, docker *client.Client, cs []container
 	for _, c := range cs {
 		wg.Go(func() {
 			err := docker.ContainerRemove(ctx, c.ID, container.RemoveOptions{Force: true, RemoveVolumes: true})
-			if err != nil && !errdefs.IsNotFound(err) {
+			if err != nil && !errdefs.IsNotFound(err) && !removalInProgress(err) {
 				mu.Lock()
 				errs = append(errs, fmt.Errorf("remove container %s: %w", displayName(c), err))
 				mu.Unlock()

@@ -4,6 +4,8 @@ import (
 	"github.com/ownkube/ownkube/components/controllers/controller"
 	"github.com/ownkube/ownkube/components/controllers/daemonset"
 	"github.com/ownkube/ownkube/components/controllers/deployment"
+	"github.com/ownkube/ownkube/components/controllers/endpoints"
+	"github.com/ownkube/ownkube/components/controllers/endpointslice"
 	"github.com/ownkube/ownkube/components/controllers/garbagecollector"
 	"github.com/ownkube/ownkube/components/controllers/job"
 	"github.com/ownkube/ownkube/components/controllers/namespace"
@@ -28,6 +30,8 @@ var registry = []struct {
 	{Name: "daemonset", New: daemonset.New},
 	{Name: garbagecollector.Name, New: garbagecollector.New},
 	{Name: namespace.Name, New: namespace.New},
+	{Name: endpoints.Name, New: endpoints.New},
+	{Name: endpointslice.Name, New: endpointslice.New},
 }
 
 // Names lists the controllers the manager knows, in start order.

@@ -68,6 +68,8 @@ var table = []image{
 	{Name: "echo", Repository: "ownkube/echo", Package: "./components/images/echo"},
 	{Name: "crasher", Repository: "ownkube/crasher", Package: "./components/images/crasher"},
 	{Name: "probe", Repository: "ownkube/probe", Package: "./components/images/probe", Suffixed: true},
+	// The ClusterIP forwarder: standard library only, like the workloads.
+	{Name: "forwarder", Repository: "ownkube/forwarder", Package: "./components/images/forwarder"},
 }
 
 // Names lists the images Build knows, in table order.

@@ -43,6 +43,7 @@ var benchmarks = []benchmark{
 	{name: "replacement", cluster: controllerNodes, run: benchReplacement},
 	{name: "scheduler", cluster: simulatedNodes, run: benchScheduler},
 	{name: "nodeloss", cluster: lostNode, run: benchNodeLoss},
+	{name: "services", cluster: serviceNodes, run: benchServices},
 }
 
 func benchmarkNames() []string {
@@ -75,6 +76,10 @@ var (
 	controllerNodes = topology{name: "etcd + apiserver + scheduler + controller-manager, 2 Docker nodes",
 		components: []string{cluster.Etcd, cluster.APIServer, cluster.Scheduler, cluster.ControllerManager}, nodes: 2}
 	// simulatedNodes leaves the nodes and the scheduler to this process.
+	// serviceNodes runs pods behind Services: the controller-manager writes
+	// their endpoints, the nodes' proxies carry their traffic.
+	serviceNodes = topology{name: "etcd + apiserver + scheduler + controller-manager, 2 Docker nodes with their proxies",
+		components: []string{cluster.Etcd, cluster.APIServer, cluster.Scheduler, cluster.ControllerManager}, nodes: 2}
 	simulatedNodes = topology{name: "etcd + apiserver; simulated nodes and the scheduler in this process",
 		components: []string{cluster.Etcd, cluster.APIServer}}
 	// lostNode loses a node: the controller-manager evicts its pods, a
@@ -127,6 +132,7 @@ type findings struct {
 	replacement *replacementFigures
 	scheduler   *schedulerFigures
 	nodeLoss    *nodeLossFigures
+	services    *serviceFigures
 }
 
 // add merges f's figures into all.
@@ -143,6 +149,9 @@ func (all *findings) add(f findings) {
 	}
 	if f.replacement != nil {
 		all.replacement = f.replacement
+	}
+	if f.services != nil {
+		all.services = f.services
 	}
 }
 
@@ -193,6 +202,7 @@ type env struct {
 	startup     startupConfig
 	replacement replacementConfig
 	scheduler   schedulerConfig
+	services    servicesConfig
 	cluster     *cluster.Cluster
 	nodeLoss    nodeLossConfig
 	// rest reaches the API server: JSON, no client-side rate limit. kube is
@@ -227,7 +237,7 @@ func newEnv(ctx context.Context, c *cluster.Cluster, opts options, progress io.W
 	if err != nil {
 		return nil, fmt.Errorf("etcd client for %s: %w", c.EtcdURL, err)
 	}
-	return &env{load: opts.load, startup: opts.startup, replacement: opts.replacement, scheduler: opts.scheduler, nodeLoss: opts.nodeLoss, cluster: c,
+	return &env{load: opts.load, startup: opts.startup, replacement: opts.replacement, scheduler: opts.scheduler, nodeLoss: opts.nodeLoss, services: opts.services, cluster: c,
 		rest: rc, kube: kube, etcd: etcd, progress: progress}, nil
 }
 

@@ -28,6 +28,9 @@
 //	replacement  a ReplicaSet's pod deleted round after round, each timed
 //	           from the delete to its replacement seen Running; floor: bare
 //	           pods of the same spec, each timed from create to Running
+//	services   GETs of one echo pod from a probe container, straight to the
+//	           pod (the floor), through its Service's ClusterIP forwarder and
+//	           through its nodePort on the other node
 //	scheduler  pods bound by the scheduler, run in this process, to simulated
 //	           nodes (components/kubelet/simulated), timed from the first
 //	           binding a watch sees to the last; floors: raw etcd
@@ -74,6 +77,7 @@ type options struct {
 	startup     startupConfig
 	replacement replacementConfig
 	scheduler   schedulerConfig
+	services    servicesConfig
 	only        []string // names of benchmarks to run, in table order
 	nodeLoss    nodeLossConfig
 }
@@ -123,6 +127,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.scheduler.CPUProfile, "scheduler-cpuprofile", "", "scheduler: write a CPU profile of this process, scheduler start to last binding, to this file")
 	fs.IntVar(&o.nodeLoss.Pods, "nodeloss-pods", 6, "nodeloss: pods on the node that is stopped")
 	fs.DurationVar(&o.nodeLoss.Bound, "nodeloss-bound", 2*time.Minute, "nodeloss: how long each wait (pods started, replaced, the node back) may take")
+	fs.IntVar(&o.services.Requests, "services-requests", 2000, "services: GETs sent along each path (direct, ClusterIP, nodePort)")
+	fs.IntVar(&o.services.Concurrency, "services-concurrency", 4, "services: GETs in flight at once")
 	only := fs.String("only", strings.Join(benchmarkNames(), ","), "comma-separated benchmarks to run")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -147,6 +153,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	}
 	if o.scheduler.Nodes <= 0 || o.scheduler.Pods <= 0 || o.scheduler.Timeout <= 0 {
 		return o, errors.New("-scheduler-nodes, -scheduler-pods and -scheduler-timeout must be positive")
+	}
+	if o.services.Requests <= 0 || o.services.Requests > 100000 || o.services.Concurrency <= 0 || o.services.Concurrency > 256 {
+		return o, errors.New("-services-requests must be 1 to 100000 and -services-concurrency 1 to 256")
 	}
 	var err error
 	o.only, err = selectBenchmarks(*only)

@@ -55,7 +55,7 @@ type section struct {
 func measured(sections []section) bool {
 	for _, s := range sections {
 		f := s.found
-		if len(f.rows) > 0 || f.startup != nil || f.replacement != nil || f.scheduler != nil || f.nodeLoss != nil {
+		if len(f.rows) > 0 || f.startup != nil || f.replacement != nil || f.scheduler != nil || f.nodeLoss != nil || f.services != nil {
 			return true
 		}
 	}
@@ -86,6 +86,7 @@ func printReport(w io.Writer, image string, opts options, sections []section, co
 	}
 	fmt.Fprintln(w, all.startup.verdict())
 	fmt.Fprintln(w, all.scheduler.verdict())
+	fmt.Fprintln(w, all.services.verdict())
 	fmt.Fprintf(w, "not measured yet: %s\n", strings.Join(notMeasuredYet, "; "))
 }
 
@@ -111,6 +112,9 @@ func (s section) print(w io.Writer, opts options, judged bool) {
 	}
 	if s.found.nodeLoss != nil {
 		s.found.nodeLoss.print(w)
+	}
+	if s.found.services != nil {
+		s.found.services.print(w)
 	}
 }
 

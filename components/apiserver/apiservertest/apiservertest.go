@@ -34,6 +34,9 @@ type Options struct {
 	// (compaction), so that nothing but the test's own requests writes to
 	// etcd.
 	WithoutLoops bool
+	// ServiceNodePortRange narrows the node ports ("30000-30009"); empty
+	// is the default range.
+	ServiceNodePortRange string
 }
 
 // Start starts etcd and the API server; both stop when tb ends.
@@ -41,10 +44,11 @@ func Start(tb testing.TB, opts Options) *Server {
 	tb.Helper()
 	etcd := etcdtest.Start(tb)
 	s, err := apiserver.New(apiserver.Config{
-		Store:              storage.New(etcd.Client),
-		CompactionInterval: opts.CompactionInterval,
-		ServiceCIDR:        "10.96.0.0/16",
-		Logger:             slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Store:                storage.New(etcd.Client),
+		CompactionInterval:   opts.CompactionInterval,
+		ServiceCIDR:          "10.96.0.0/16",
+		ServiceNodePortRange: opts.ServiceNodePortRange,
+		Logger:               slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	if err != nil {
 		tb.Fatalf("new apiserver: %v", err)

@@ -18,6 +18,16 @@
 // printed, given comma-separated in any order; without it, success is at
 // least one answer.
 //
+//	probe repeat <url> [-count 10] [-concurrency 1] [-timeout 2s]
+//
+// repeat GETs the URL count times, each on a new connection, concurrency
+// at once, and prints one JSON summary (see summary): how many answers
+// each pod gave (the "pod" field of a JSON body, else the body itself),
+// how many requests failed and how fast, and the latency percentiles. It
+// exits 0 when every request got 200, 1 otherwise, the summary printed in
+// either case. It is how specs see a Service spread its connections, and
+// how the benchmark measures a proxy's cost.
+//
 // http GETs the URL and prints the response body to stdout exactly as
 // received (the last attempt's, even when its status is not the one
 // expected); tcp prints "connected to <address>". Each retries up to N times,
@@ -44,6 +54,7 @@ const usage = `usage:
   probe http <url> [-expect 200] [-retries N] [-interval 500ms] [-timeout 2s]
   probe tcp <host:port> [-retries N] [-interval 500ms] [-timeout 2s]
   probe dns <name> [-type A|AAAA|SRV] [-server host:port] [-want a,b|NXDOMAIN] [-retries N] [-interval 500ms] [-timeout 2s]
+  probe repeat <url> [-count 10] [-concurrency 1] [-timeout 2s]
 `
 
 // maxBody bounds the body probe reads and prints.
@@ -66,6 +77,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "probe: %v\n%s", err, usage)
 		return 2
 	}
+	if req.kind == "repeat" {
+		return repeat(ctx, req, stdout, stderr)
+	}
 	out, err := retry(ctx, req, stderr, req.attempt())
 	io.WriteString(stdout, out)
 	if err != nil {
@@ -84,13 +98,15 @@ type request struct {
 	interval time.Duration
 	timeout  time.Duration // per attempt
 	dns      dnsQuery
+	// count and concurrency are repeat's: how many requests, how many at once.
+	count, concurrency int
 }
 
 // parseArgs reads `<kind> <target> [flags]`; flags may come before or after
 // the target.
 func parseArgs(args []string) (request, error) {
 	if len(args) == 0 {
-		return request{}, errors.New("no command: want http, tcp or dns")
+		return request{}, errors.New("no command: want http, tcp, dns or repeat")
 	}
 	req := request{kind: args[0], expect: http.StatusOK}
 	fs := flag.NewFlagSet("probe "+req.kind, flag.ContinueOnError)
@@ -106,10 +122,13 @@ func parseArgs(args []string) (request, error) {
 		fs.StringVar(&req.dns.qtype, "type", "A", "the record type: A, AAAA or SRV")
 		fs.StringVar(&req.dns.server, "server", "", "a DNS server (host:port) to ask directly, without the search path")
 		fs.StringVar(&req.dns.want, "want", "", "the exact answers that count as success, comma-separated, or NXDOMAIN")
+	case "repeat":
+		fs.IntVar(&req.count, "count", 10, "requests to make")
+		fs.IntVar(&req.concurrency, "concurrency", 1, "requests in flight at once")
 	case "-h", "-help", "--help", "help":
 		return request{}, flag.ErrHelp
 	default:
-		return request{}, fmt.Errorf("unknown command %q: want http, tcp or dns", req.kind)
+		return request{}, fmt.Errorf("unknown command %q: want http, tcp, dns or repeat", req.kind)
 	}
 	targets, err := parseInterleaved(fs, args[1:])
 	if err != nil {
@@ -148,6 +167,10 @@ func (r request) validate() error {
 		return fmt.Errorf("-timeout %s: want more than 0", r.timeout)
 	case r.expect < 100 || r.expect > 599:
 		return fmt.Errorf("-expect %d: not an HTTP status", r.expect)
+	case r.kind == "repeat" && (r.count < 1 || r.count > maxRepeat):
+		return fmt.Errorf("-count %d: want 1 to %d", r.count, maxRepeat)
+	case r.kind == "repeat" && (r.concurrency < 1 || r.concurrency > 256):
+		return fmt.Errorf("-concurrency %d: want 1 to 256", r.concurrency)
 	}
 	if r.kind == "dns" {
 		return r.dns.validate(r.target)

@@ -182,3 +182,25 @@ func TestUsageErrorExitsTwo(t *testing.T) {
 		t.Errorf("got %d %q; want 2 and the usage", code, stderr)
 	}
 }
+
+func TestRepeatCountsAnswersByPod(t *testing.T) {
+	var n atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(`{"pod":"web-` + string(rune('a'+n.Add(1)%2)) + `"}`))
+	}))
+	t.Cleanup(srv.Close)
+	code, stdout, _ := probe(t, "repeat", srv.URL, "-count", "10", "-concurrency", "2")
+	if code != 0 || !strings.Contains(stdout, `"answers":{"web-a":5,"web-b":5}`) || !strings.Contains(stdout, `"failures":0`) {
+		t.Errorf("got %d %q; want 0 and five answers from each pod", code, stdout)
+	}
+}
+
+func TestRepeatReportsFailures(t *testing.T) {
+	code, stdout, stderr := probe(t, "repeat", "http://"+closedAddr(t)+"/", "-count", "3")
+	if code != 1 || !strings.Contains(stdout, `"failures":3`) || !strings.Contains(stderr, "3 of 3 requests failed") {
+		t.Errorf("got %d %q %q; want 1 and three failures", code, stdout, stderr)
+	}
+	if code, _, _ := probe(t, "repeat", "http://x/", "-count", "0"); code != 2 {
+		t.Errorf("-count 0: exit %d, want 2", code)
+	}
+}

@@ -1,0 +1,63 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/ownkube/ownkube/components/proxy"
+)
+
+var _ = register(func() *cobra.Command {
+	var (
+		kubeconfig, master, clusterName, network, forwarderImage, identity, listenIP string
+		verbose                                                                      bool
+	)
+	cmd := &cobra.Command{
+		Use:   "proxy (--kubeconfig PATH | --master URL) --cluster NAME",
+		Short: "Run a node's service proxy: NodePorts here, ClusterIP forwarders while it leads (the kubelet runs one itself)",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			client, err := componentClient("proxy", master, kubeconfig)
+			if err != nil {
+				return err
+			}
+			apiURL, err := apiServerURL(master, kubeconfig)
+			if err != nil {
+				return err
+			}
+			if identity == "" {
+				if identity, err = os.Hostname(); err != nil {
+					return fmt.Errorf("proxy: give --hostname-override: %w", err)
+				}
+			}
+			p, err := proxy.New(proxy.Config{Client: client, Cluster: clusterName, Network: network, APIServerURL: apiURL,
+				ForwarderImage: forwarderImage, Identity: identity, ListenIP: listenIP, Logger: logger(verbose)})
+			if err != nil {
+				return err
+			}
+			return p.Run(cmd.Context())
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&kubeconfig, "kubeconfig", "", "kubeconfig of the cluster")
+	f.StringVar(&master, "master", "", "URL of the API server (overrides the kubeconfig's), e.g. http://apiserver:6443")
+	f.StringVar(&clusterName, "cluster", "", "name of the cluster: forwarders carry it as a label (required)")
+	f.StringVar(&network, "network", "", "Docker network of the forwarders (default: ownkube-<cluster>)")
+	f.StringVar(&forwarderImage, "forwarder-image", "ownkube/forwarder:latest", "image of the ClusterIP forwarder containers")
+	f.StringVar(&identity, "hostname-override", "", "name of this proxy in its Lease (default: the hostname)")
+	f.StringVar(&listenIP, "bind-address", "", "address NodePorts listen on (default: all)")
+	f.BoolVarP(&verbose, "verbose", "v", false, "log every action (debug level)")
+	return cmd
+})
+
+// apiServerURL is the API server's URL as the kubeconfig or --master names
+// it, which forwarders use to reach it on the cluster network.
+func apiServerURL(master, kubeconfig string) (string, error) {
+	cfg, err := clientcmd.BuildConfigFromFlags(master, kubeconfig)
+	if err != nil {
+		return "", fmt.Errorf("load client config: %w", err)
+	}
+	return cfg.Host, nil
+}
