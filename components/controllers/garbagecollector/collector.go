@@ -156,30 +156,51 @@ func (gc *Collector) sync(ctx context.Context, key string) error {
 }
 
 // collectIfOrphaned deletes n if every owner it names is gone, or drops the
-// references to the owners that are gone if others remain.
+// references to the owners that are gone if others remain. The graph only
+// says whether to look: what is deleted is decided on the object as the API
+// holds it now, since an owner may have been added that the graph has not
+// seen yet (Kubernetes' collector reads the latest object too).
 func (gc *Collector) collectIfOrphaned(ctx context.Context, n node) error {
+	gone, err := gc.goneOwners(ctx, n, n.owners)
+	if err != nil || len(gone) == 0 {
+		return err
+	}
+	live, err := gc.resource(n.ref).Get(ctx, n.ref.name, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) || err == nil && live.GetUID() != n.ref.uid {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read %s: %w", n.ref, err)
+	}
+	owners := live.GetOwnerReferences()
+	if gone, err = gc.goneOwners(ctx, n, owners); err != nil || len(gone) == 0 {
+		return err
+	}
+	if len(gone) < len(owners) {
+		return gc.dropOwners(ctx, n.ref, gone...)
+	}
+	if live.GetDeletionTimestamp() != nil {
+		return nil // already on its way out
+	}
+	gc.log.Info("deleting an object whose owners are gone", "object", n.ref.String())
+	// At the resourceVersion read: if an owner was added since, the
+	// delete fails with a 409 and the object is looked at again.
+	return gc.delete(ctx, n.ref, live.GetResourceVersion(), metav1.DeletePropagationBackground)
+}
+
+// goneOwners returns the UIDs of the owners, of those n names, that are gone.
+func (gc *Collector) goneOwners(ctx context.Context, n node, owners []metav1.OwnerReference) ([]types.UID, error) {
 	var gone []types.UID
-	for _, o := range n.owners {
+	for _, o := range owners {
 		exists, err := gc.ownerExists(ctx, n, o)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if !exists {
 			gone = append(gone, o.UID)
 		}
 	}
-	switch {
-	case len(gone) == 0:
-		return nil
-	case len(gone) == len(n.owners):
-		if n.deleting {
-			return nil // already on its way out
-		}
-		gc.log.Info("deleting an object whose owners are gone", "object", n.ref.String())
-		return gc.delete(ctx, n.ref, metav1.DeletePropagationBackground)
-	default:
-		return gc.dropOwners(ctx, n.ref, gone...)
-	}
+	return gone, nil
 }
 
 // ownerExists answers from the graph when it can, and otherwise from a live
@@ -238,7 +259,7 @@ func (gc *Collector) deleteDependents(ctx context.Context, owner node) error {
 			if i := slices.IndexFunc(d.owners, func(o metav1.OwnerReference) bool { return o.UID == owner.ref.uid }); i >= 0 && ptr.Deref(d.owners[i].BlockOwnerDeletion, false) {
 				policy = metav1.DeletePropagationForeground
 			}
-			if err := gc.delete(ctx, d.ref, policy); err != nil {
+			if err := gc.delete(ctx, d.ref, "", policy); err != nil {
 				return err
 			}
 		}
@@ -264,12 +285,14 @@ func (gc *Collector) resource(r ref) dynamic.ResourceInterface {
 	return gc.dynamic.Resource(r.gvr).Namespace(r.namespace)
 }
 
-// delete deletes the object r names, if it is still the one r names.
-func (gc *Collector) delete(ctx context.Context, r ref, policy metav1.DeletionPropagation) error {
-	err := gc.resource(r).Delete(ctx, r.name, metav1.DeleteOptions{
-		PropagationPolicy: &policy,
-		Preconditions:     &metav1.Preconditions{UID: ptr.To(r.uid)},
-	})
+// delete deletes the object r names, if it is still the one r names (and,
+// with resourceVersion set, still at that version).
+func (gc *Collector) delete(ctx context.Context, r ref, resourceVersion string, policy metav1.DeletionPropagation) error {
+	pre := &metav1.Preconditions{UID: ptr.To(r.uid)}
+	if resourceVersion != "" {
+		pre.ResourceVersion = &resourceVersion
+	}
+	err := gc.resource(r).Delete(ctx, r.name, metav1.DeleteOptions{PropagationPolicy: &policy, Preconditions: pre})
 	if apierrors.IsNotFound(err) || apierrors.IsConflict(err) && gc.replaced(ctx, r) {
 		return nil
 	}
