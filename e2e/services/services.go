@@ -1,7 +1,9 @@
 package services
 
 import (
+	"encoding/json"
 	"strconv"
+	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -78,6 +80,33 @@ var _ = Describe("Services", serviceLabels, func() {
 			}
 		}, SpecTimeout(specTimeout))
 
+		It("should be reached by its name from a pod, as web, web.NS and web.NS.svc.cluster.local, at every ready pod", func(ctx SpecContext) {
+			svc := createService(ctx, ns, service("web", corev1.ServiceTypeClusterIP))
+			pods := createPods(ctx, ns, readyBackend("web", "web-a"), readyBackend("web", "web-b"))
+			awaitEndpoints(ctx, ns, "web", pods, []string{"web-a", "web-b"}, nil)
+			awaitAnswers(ctx, url(svc.Spec.ClusterIP, 80), 10, "web-a", "web-b")
+
+			// Pods, not bare containers: only a pod gets the cluster DNS
+			// and the search path <ns>.svc.cluster.local svc.cluster.local
+			// cluster.local that make the short names work.
+			names := map[string]string{"short": "web", "namespaced": "web." + ns, "full": "web." + ns + ".svc.cluster.local"}
+			for probe, name := range names {
+				By("GETting http://" + name + "/ 20 times from pod " + probe)
+				_, err := framework.Client().CoreV1().Pods(ns).Create(ctx,
+					framework.ProbePod(probe, "repeat", "http://"+name+"/", "-count", "20", "-timeout", probeTimeout.String()), metav1.CreateOptions{})
+				Expect(err).NotTo(HaveOccurred(), "create probe pod %s", probe)
+			}
+			for probe, name := range names {
+				out, code := framework.AwaitProbePod(ctx, ns, probe, trafficTimeout)
+				Expect(code).To(Equal(0), "probe pod %s asking %s printed:\n%s", probe, name, out)
+				var got summary
+				Expect(json.Unmarshal([]byte(lastLine(out)), &got)).To(Succeed(), "the summary of probe pod %s: %q", probe, out)
+				Expect(got.Failures).To(BeZero(), "requests to http://%s/ from a pod failed: %s", name, got.FirstError)
+				Expect(got.Answers).To(HaveKey("web-a"), "http://%s/ should reach web-a: %v", name, got.Answers)
+				Expect(got.Answers).To(HaveKey("web-b"), "http://%s/ should reach web-b: %v", name, got.Answers)
+			}
+		}, SpecTimeout(specTimeout))
+
 		It("should keep a client on one pod under ClientIP session affinity", func(ctx SpecContext) {
 			s := service("web", corev1.ServiceTypeClusterIP)
 			s.Spec.SessionAffinity = corev1.ServiceAffinityClientIP
@@ -148,3 +177,10 @@ var _ = Describe("Services", serviceLabels, func() {
 })
 
 func itoa(p int32) string { return strconv.Itoa(int(p)) }
+
+// lastLine is the last non-empty line of out: a probe's summary, after
+// whatever it logged.
+func lastLine(out string) string {
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	return lines[len(lines)-1]
+}
