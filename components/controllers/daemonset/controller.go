@@ -45,17 +45,7 @@ func New(cc *controller.Context) (controller.Controller, error) {
 	if _, err := sets.Informer().AddEventHandler(c.loop.Handlers()); err != nil {
 		return nil, fmt.Errorf("daemonset: watch daemonsets: %w", err)
 	}
-	if _, err := pods.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc: func(obj any) { c.podEvent(obj, observedAdd) },
-		UpdateFunc: func(old, obj any) {
-			if old.(*corev1.Pod).DeletionTimestamp == nil && obj.(*corev1.Pod).DeletionTimestamp != nil {
-				c.podEvent(obj, observedDelete)
-				return
-			}
-			c.podEvent(obj, observedNothing)
-		},
-		DeleteFunc: func(obj any) { c.podEvent(obj, observedDelete) },
-	}); err != nil {
+	if _, err := pods.Informer().AddEventHandler(c.expect.PodHandlers(appsv1.SchemeGroupVersion.WithKind("DaemonSet"), c.loop.EnqueueKey)); err != nil {
 		return nil, fmt.Errorf("daemonset: watch pods: %w", err)
 	}
 	if _, err := nodes.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
@@ -75,38 +65,6 @@ func New(cc *controller.Context) (controller.Controller, error) {
 }
 
 func (c *Controller) Run(ctx context.Context) error { return c.loop.Run(ctx, c.cc.Options.Workers) }
-
-type observed int
-
-const (
-	observedNothing observed = iota
-	observedAdd
-	observedDelete
-)
-
-// podEvent brings back the DaemonSet that controls a pod, lowering its
-// expectations by the creation or deletion the event shows.
-func (c *Controller) podEvent(obj any, what observed) {
-	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-		obj = t.Obj
-	}
-	pod, ok := obj.(*corev1.Pod)
-	if !ok {
-		return
-	}
-	ref := metav1.GetControllerOf(pod)
-	if ref == nil || ref.Kind != "DaemonSet" || ref.APIVersion != appsv1.SchemeGroupVersion.String() {
-		return
-	}
-	key := pod.Namespace + "/" + ref.Name
-	switch what {
-	case observedAdd:
-		c.expect.Observed(key, true)
-	case observedDelete:
-		c.expect.Observed(key, false)
-	}
-	c.loop.EnqueueKey(key)
-}
 
 // enqueueAll brings back every DaemonSet: a node came, went or changed.
 func (c *Controller) enqueueAll(any) {
