@@ -1,13 +1,20 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"time"
 
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/client"
+	"github.com/docker/docker/pkg/stdcopy"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -51,12 +58,17 @@ const (
 // notReadyFigures is what the not-ready benchmark measured.
 type notReadyFigures struct {
 	cfg notReadyConfig
-	// proxy has, per round, the time from a watch seeing the pod's Ready
-	// condition False to its last answer through the ClusterIP; slice the
-	// time to a watch seeing its EndpointSlice endpoint not ready.
-	proxy, slice load.Result
+	// Per round, from the moment the pod's /healthz starts failing: proxy
+	// to its last answer through the ClusterIP, ready to a watch seeing its
+	// Ready condition False, slice to a watch seeing its EndpointSlice
+	// endpoint not ready.
+	proxy, ready, slice load.Result
 	// floor is the probe's period × failureThreshold, once per round.
 	floor load.Result
+	// afterReady has, per round, the time from the Ready condition seen
+	// False to the last answer: what the controllers and the forwarder add
+	// (negative: the forwarder had acted before this watch saw the pod).
+	afterReady []time.Duration
 	// failed counts the stream's requests that got no answer, all rounds.
 	failed int
 }
@@ -70,7 +82,7 @@ type notReadyFigures struct {
 // and to a watch seeing its EndpointSlice endpoint not ready.
 func benchNotReady(ctx context.Context, e *env) (findings, error) {
 	cfg := e.notReady
-	fig := &notReadyFigures{cfg: cfg, proxy: load.Result{Planned: cfg.Rounds}, slice: load.Result{Planned: cfg.Rounds}}
+	fig := &notReadyFigures{cfg: cfg, proxy: load.Result{Planned: cfg.Rounds}, ready: load.Result{Planned: cfg.Rounds}, slice: load.Result{Planned: cfg.Rounds}}
 	f := findings{notReady: fig}
 	docker, err := cluster.Docker(ctx)
 	if err != nil {
@@ -84,7 +96,8 @@ func benchNotReady(ctx context.Context, e *env) (findings, error) {
 	if err := e.newNamespace(ctx, notReadyNamespace); err != nil {
 		return f, err
 	}
-	ready, notReady, gone, sliceNotReady := newSightings(), newSightings(), newSightings(), newSightings()
+	ready, notReady, gone := newSightings(), newSightings(), newSightings()
+	sliceReady, sliceNotReady := newSightings(), newSightings()
 	w, err := watchPods(ctx, e.kube, notReadyNamespace, func(t watch.EventType, pod *corev1.Pod, at time.Time) {
 		switch {
 		case t == watch.Deleted:
@@ -99,7 +112,7 @@ func benchNotReady(ctx context.Context, e *env) (findings, error) {
 		return f, err
 	}
 	defer w.Stop()
-	stopSlices, err := e.watchSliceNotReady(ctx, sliceNotReady)
+	stopSlices, err := e.watchSliceReadiness(ctx, sliceReady, sliceNotReady)
 	if err != nil {
 		return f, err
 	}
@@ -133,18 +146,23 @@ func benchNotReady(ctx context.Context, e *env) (findings, error) {
 		fmt.Fprintf(e.progress, "Measuring not ready (round %d of %d): pod %s fails its readiness probe %v after its start ...\n",
 			i+1, cfg.Rounds, name, notReadyAfter)
 		fig.proxy.Sent++
+		fig.ready.Sent++
 		fig.slice.Sent++
-		proxyTook, sliceTook, failed, err := e.notReadyRound(ctx, docker, w, echo, url, name, ready, notReady, sliceNotReady)
-		fig.failed += failed
+		r, err := e.notReadyRound(ctx, docker, w, echo, url, name, ready, notReady, sliceNotReady)
+		fig.failed += r.failed
 		if err != nil {
 			fig.proxy.Errors++
 			fig.proxy.ErrorSamples = appendSample(fig.proxy.ErrorSamples, err)
+			fmt.Fprintf(e.progress, " ✗ %s: %v\n", name, err)
 		} else {
-			fig.proxy.Latencies = append(fig.proxy.Latencies, proxyTook)
-			fig.slice.Latencies = append(fig.slice.Latencies, sliceTook)
+			fig.proxy.Latencies = append(fig.proxy.Latencies, r.last.Sub(r.failing))
+			fig.ready.Latencies = append(fig.ready.Latencies, r.notReady.Sub(r.failing))
+			fig.slice.Latencies = append(fig.slice.Latencies, r.slice.Sub(r.failing))
 			fig.floor.Latencies = append(fig.floor.Latencies, notReadyPeriod*notReadyThreshold*time.Second)
-			fmt.Fprintf(e.progress, " ✓ %s: EndpointSlice after %v, last answer through the ClusterIP after %v, %d requests failed\n",
-				name, sliceTook.Round(time.Millisecond), proxyTook.Round(time.Millisecond), failed)
+			fig.afterReady = append(fig.afterReady, r.last.Sub(r.notReady))
+			fmt.Fprintf(e.progress, " ✓ %s: from /healthz failing, Ready False seen after %v, its EndpointSlice after %v, its last answer through the ClusterIP after %v; %d requests failed\n",
+				name, r.notReady.Sub(r.failing).Round(time.Millisecond), r.slice.Sub(r.failing).Round(time.Millisecond),
+				r.last.Sub(r.failing).Round(time.Millisecond), r.failed)
 		}
 		if err := pods.Delete(ctx, name, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
 			return f, fmt.Errorf("delete pod %s: %w", name, err)
@@ -153,55 +171,117 @@ func benchNotReady(ctx context.Context, e *env) (findings, error) {
 			return f, err
 		}
 	}
-	fig.proxy.Window, fig.slice.Window = time.Since(start), time.Since(start)
 	fig.floor.Planned, fig.floor.Sent = len(fig.floor.Latencies), len(fig.floor.Latencies)
-	for _, r := range []*load.Result{&fig.proxy, &fig.slice, &fig.floor} {
+	for _, r := range []*load.Result{&fig.proxy, &fig.ready, &fig.slice, &fig.floor} {
+		r.Window = time.Since(start)
 		slices.Sort(r.Latencies)
 	}
+	slices.Sort(fig.afterReady)
 	return f, ctx.Err()
+}
+
+// notReadyTimes are one round's moments.
+type notReadyTimes struct {
+	// failing is when the pod's /healthz started failing: its echo
+	// server's start, as its log's first line is stamped, + notReadyAfter.
+	failing time.Time
+	// notReady and slice are when the watches saw its Ready condition
+	// False and its EndpointSlice endpoint not ready; last is its last
+	// answer through the ClusterIP.
+	notReady, slice, last time.Time
+	// failed counts the stream's requests that got no answer.
+	failed int
 }
 
 // notReadyRound starts pod name, streams GETs through url from the pod
 // seen ready until notReadyTail after it should have turned not ready, and
-// returns the times from its Ready condition seen False to its last answer
-// and to its slice endpoint seen not ready, and the stream's failed requests.
+// returns the round's moments.
 func (e *env) notReadyRound(ctx context.Context, docker *client.Client, w *podWatch, echo, url, name string,
-	ready, notReady, sliceNotReady *sightings) (proxy, slice time.Duration, failed int, err error) {
+	ready, notReady, sliceNotReady *sightings) (notReadyTimes, error) {
+	var r notReadyTimes
 	env := []corev1.EnvVar{{Name: "FAIL_LIVENESS_AFTER", Value: notReadyAfter.String()}}
 	if _, err := e.kube.CoreV1().Pods(notReadyNamespace).Create(ctx, notReadyPod(echo, name, "/healthz", env), metav1.CreateOptions{}); err != nil {
-		return 0, 0, 0, fmt.Errorf("create pod %s: %w", name, err)
+		return r, fmt.Errorf("create pod %s: %w", name, err)
 	}
 	if err := e.awaitNotReadyStage(ctx, w, ready, name, "ready"); err != nil {
-		return 0, 0, 0, err
+		return r, err
 	}
+	started, err := e.echoStarted(ctx, docker, name)
+	if err != nil {
+		return r, err
+	}
+	r.failing = started.Add(notReadyAfter)
 	count := notReadyStreams * int((notReadyAfter+notReadyTail)/notReadyPace)
 	out, err := runProbe(ctx, docker, e.cluster, "repeat", url, "-count", fmt.Sprint(count),
 		"-concurrency", fmt.Sprint(notReadyStreams), "-pace", notReadyPace.String(), "-timeout", "5s")
 	if err != nil {
-		return 0, 0, 0, err
+		return r, err
 	}
 	sum, err := parseSummary(out, url)
 	if err != nil {
-		return 0, 0, 0, err
+		return r, err
 	}
+	r.failed = sum.Failures
 	streamEnd := time.Now()
 	if err := e.awaitNotReadyStage(ctx, w, notReady, name, "not ready"); err != nil {
-		return 0, 0, sum.Failures, err
+		return r, err
 	}
 	if err := e.awaitNotReadyStage(ctx, w, sliceNotReady, name, "not ready in its EndpointSlice"); err != nil {
-		return 0, 0, sum.Failures, err
+		return r, err
 	}
 	lastMillis, ok := sum.LastAnswerUnixMillis[name]
 	if !ok {
-		return 0, 0, sum.Failures, fmt.Errorf("pod %s never answered through %s (answers: %v)", name, url, sum.Answers)
+		return r, fmt.Errorf("pod %s never answered through %s (answers: %v)", name, url, sum.Answers)
 	}
-	last := time.UnixMicro(int64(lastMillis * 1000))
-	if streamEnd.Sub(last) < notReadyTail/2 {
-		return 0, 0, sum.Failures, fmt.Errorf("pod %s still answered through %s at %v, near the stream's end", name, url, last.Format(time.StampMilli))
+	r.last = time.UnixMicro(int64(lastMillis * 1000))
+	if streamEnd.Sub(r.last) < notReadyTail/2 {
+		return r, fmt.Errorf("pod %s still answered through %s at %v, near the stream's end", name, url, r.last.Format(time.StampMilli))
 	}
-	at := notReady.times()[name]
-	// The last answer may precede the watch's sighting; zero, not less.
-	return max(last.Sub(at), 0), sliceNotReady.times()[name].Sub(at), sum.Failures, nil
+	r.notReady, r.slice = notReady.times()[name], sliceNotReady.times()[name]
+	if r.notReady.Before(r.failing) {
+		return r, fmt.Errorf("pod %s seen not ready at %v, before its /healthz failed at %v", name,
+			r.notReady.Format(time.StampMilli), r.failing.Format(time.StampMilli))
+	}
+	return r, nil
+}
+
+// echoStarted is when the echo server of pod name started serving: the
+// Docker timestamp of its log's "serving on" line (nanoseconds; the pod's
+// status says seconds).
+func (e *env) echoStarted(ctx context.Context, docker *client.Client, name string) (time.Time, error) {
+	list, err := docker.ContainerList(ctx, container.ListOptions{All: true, Filters: filters.NewArgs(
+		filters.Arg("label", cluster.LabelCluster+"="+e.cluster.Name),
+		filters.Arg("label", cluster.LabelNamespace+"="+notReadyNamespace),
+		filters.Arg("label", cluster.LabelPod+"="+name),
+		filters.Arg("label", cluster.LabelContainer+"=echo"))})
+	if err != nil {
+		return time.Time{}, fmt.Errorf("list the containers of pod %s: %w", name, err)
+	}
+	if len(list) != 1 {
+		return time.Time{}, fmt.Errorf("pod %s has %d echo containers, want 1", name, len(list))
+	}
+	logs, err := docker.ContainerLogs(ctx, list[0].ID, container.LogsOptions{ShowStdout: true, ShowStderr: true, Timestamps: true, Tail: "all"})
+	if err != nil {
+		return time.Time{}, fmt.Errorf("read the log of pod %s: %w", name, err)
+	}
+	defer logs.Close()
+	var out bytes.Buffer
+	if _, err := stdcopy.StdCopy(&out, &out, logs); err != nil && !errors.Is(err, io.EOF) {
+		return time.Time{}, fmt.Errorf("read the log of pod %s: %w", name, err)
+	}
+	sc := bufio.NewScanner(&out)
+	for sc.Scan() {
+		stamp, line, ok := strings.Cut(sc.Text(), " ")
+		if !ok || !strings.Contains(line, "serving on") {
+			continue
+		}
+		t, err := time.Parse(time.RFC3339Nano, stamp)
+		if err != nil {
+			return time.Time{}, fmt.Errorf("the log of pod %s: timestamp %q: %w", name, stamp, err)
+		}
+		return t, nil
+	}
+	return time.Time{}, fmt.Errorf("the log of pod %s has no \"serving on\" line", name)
 }
 
 // notReadyPod is an echo pod labelled app=backend whose readiness probe
@@ -232,9 +312,10 @@ func (e *env) awaitNotReadyStage(ctx context.Context, w *podWatch, s *sightings,
 	return nil
 }
 
-// watchSliceNotReady records, in s, each pod the first time a watch of
-// the namespace's EndpointSlices shows its endpoint not ready.
-func (e *env) watchSliceNotReady(ctx context.Context, s *sightings) (stop func(), err error) {
+// watchSliceReadiness records each pod the first time a watch of the
+// namespace's EndpointSlices shows its endpoint ready, in ready, and the
+// first time after that it shows it not ready, in notReady.
+func (e *env) watchSliceReadiness(ctx context.Context, ready, notReady *sightings) (stop func(), err error) {
 	api := e.kube.DiscoveryV1().EndpointSlices(notReadyNamespace)
 	list, err := api.List(ctx, metav1.ListOptions{Limit: 1})
 	if err != nil {
@@ -257,8 +338,13 @@ func (e *env) watchSliceNotReady(ctx context.Context, s *sightings) (stop func()
 				continue
 			}
 			for _, ep := range slice.Endpoints {
-				if ep.TargetRef != nil && ep.Conditions.Ready != nil && !*ep.Conditions.Ready {
-					s.see(ep.TargetRef.Name, at)
+				if ep.TargetRef == nil || ep.Conditions.Ready == nil {
+					continue
+				}
+				if name := ep.TargetRef.Name; *ep.Conditions.Ready {
+					ready.see(name, at)
+				} else if seen(ready, name) {
+					notReady.see(name, at)
 				}
 			}
 		}
@@ -283,15 +369,21 @@ func (f *notReadyFigures) print(w io.Writer) {
 	fmt.Fprintf(w, "pods:     2 echo pods behind a ClusterIP Service; %d times, one of them (a new pod each round) fails its readiness probe (period %ds, failureThreshold %d)\n",
 		f.cfg.Rounds, notReadyPeriod, notReadyThreshold)
 	fmt.Fprintf(w, "load:     a probe container streams GETs through the ClusterIP, %d at once, each stream pausing %v between them\n", notReadyStreams, notReadyPace)
-	fmt.Fprintln(w, "latency:  from a watch seeing the pod's Ready condition False to its last answer through the ClusterIP, and to a watch seeing its EndpointSlice endpoint not ready")
-	fmt.Fprintf(w, "floor:    the probe's period × failureThreshold (%ds): how long the kubelet needs to see the pod fail; %d of the stream's requests failed\n",
+	fmt.Fprintln(w, "latency:  from the pod's /healthz starting to fail (its echo server's start, stamped by Docker, + FAIL_LIVENESS_AFTER) to its last answer")
+	fmt.Fprintln(w, "          through the ClusterIP, and to watches seeing its Ready condition False and its EndpointSlice endpoint not ready; with so few rounds, p99 is the slowest")
+	fmt.Fprintf(w, "floor:    the probe's period × failureThreshold (%ds): how long the kubelet may need to see the pod fail; %d of the stream's requests failed\n",
 		notReadyPeriod*notReadyThreshold, f.failed)
+	if n := len(f.afterReady); n > 0 {
+		fmt.Fprintf(w, "after:    Ready False seen → last answer: p50 %v, max %v (negative: the forwarder acted before this process's watch saw the pod)\n",
+			f.afterReady[(n-1)/2].Round(time.Millisecond), f.afterReady[n-1].Round(time.Millisecond))
+	}
 	fmt.Fprintln(w)
 	rows := []load.Row{
-		{Name: "not ready → proxy stops", Result: f.proxy, Compare: ratios(f.proxy, f.floor)},
-		{Name: "not ready → EndpointSlice", Result: f.slice, Compare: ratios(f.slice, f.floor)},
-		{Name: "kubelet detection (floor)", Result: f.floor},
+		{Name: "probe fails → proxy stops", Result: f.proxy, Compare: ratios(f.proxy, f.floor)},
+		{Name: "probe fails → Ready False", Result: f.ready, Compare: ratios(f.ready, f.floor)},
+		{Name: "probe fails → EndpointSlice", Result: f.slice, Compare: ratios(f.slice, f.floor)},
+		{Name: "period × threshold (floor)", Result: f.floor},
 	}
 	_ = load.WriteTable(w, "vs floor p50, p99", rows)
-	printErrors(w, []measurement{{op: "not ready → proxy stops", result: f.proxy}})
+	printErrors(w, []measurement{{op: "probe fails → proxy stops", result: f.proxy}})
 }
