@@ -31,10 +31,11 @@
 //	services   GETs of one echo pod from a probe container, straight to the
 //	           pod (the floor), through its Service's ClusterIP forwarder and
 //	           through its nodePort on the other node
-//	notready   a backend of a ClusterIP Service fails its readiness probe
-//	           while a probe streams GETs through the ClusterIP, round after
-//	           round, each timed from its Ready condition seen False to its
-//	           last answer, and to its EndpointSlice endpoint seen not ready;
+//	notready   a backend of a ClusterIP Service starts failing its readiness
+//	           probe while a probe container streams GETs through the
+//	           ClusterIP, round after round, each timed from the failure's
+//	           onset to its last answer, and to watches seeing its Ready
+//	           condition False and its EndpointSlice endpoint not ready;
 //	           floor: the probe's period × failureThreshold
 //	scheduler  pods bound by the scheduler, run in this process, to simulated
 //	           nodes (components/kubelet/simulated), timed from the first
