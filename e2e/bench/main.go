@@ -36,7 +36,8 @@
 //	           ClusterIP, round after round, each timed from the failure's
 //	           onset to its last answer, and to watches seeing its Ready
 //	           condition False and its EndpointSlice endpoint not ready;
-//	           floor: the probe's period × failureThreshold
+//	           floor: the probe's period × (failureThreshold − 1), the least
+//	           the kubelet needs (at most period × failureThreshold)
 //	scheduler  pods bound by the scheduler, run in this process, to simulated
 //	           nodes (components/kubelet/simulated), timed from the first
 //	           binding a watch sees to the last; floors: raw etcd

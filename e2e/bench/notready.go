@@ -41,7 +41,10 @@ type notReadyConfig struct {
 const (
 	notReadyNamespace = "bench-notready"
 	// The failing pod's readiness probe: the kubelet marks it not ready
-	// after notReadyThreshold failures notReadyPeriod apart, the floor.
+	// after notReadyThreshold failures notReadyPeriod apart. The first may
+	// come right at the failure's onset, so the kubelet needs at least
+	// (notReadyThreshold-1) × notReadyPeriod, the floor, and at most
+	// notReadyThreshold × notReadyPeriod.
 	notReadyPeriod    = 1 // seconds
 	notReadyThreshold = 2
 	// notReadyAfter is how long each round's pod passes its probe (its
@@ -63,7 +66,7 @@ type notReadyFigures struct {
 	// Ready condition False, slice to a watch seeing its EndpointSlice
 	// endpoint not ready.
 	proxy, ready, slice load.Result
-	// floor is the probe's period × failureThreshold, once per round.
+	// floor is the probe's period × (failureThreshold-1), once per round.
 	floor load.Result
 	// afterReady has, per round, the time from the Ready condition seen
 	// False to the last answer: what the controllers and the forwarder add
@@ -158,7 +161,7 @@ func benchNotReady(ctx context.Context, e *env) (findings, error) {
 			fig.proxy.Latencies = append(fig.proxy.Latencies, r.last.Sub(r.failing))
 			fig.ready.Latencies = append(fig.ready.Latencies, r.notReady.Sub(r.failing))
 			fig.slice.Latencies = append(fig.slice.Latencies, r.slice.Sub(r.failing))
-			fig.floor.Latencies = append(fig.floor.Latencies, notReadyPeriod*notReadyThreshold*time.Second)
+			fig.floor.Latencies = append(fig.floor.Latencies, notReadyPeriod*(notReadyThreshold-1)*time.Second)
 			fig.afterReady = append(fig.afterReady, r.last.Sub(r.notReady))
 			fmt.Fprintf(e.progress, " ✓ %s: from /healthz failing, Ready False seen after %v, its EndpointSlice after %v, its last answer through the ClusterIP after %v; %d requests failed\n",
 				name, r.notReady.Sub(r.failing).Round(time.Millisecond), r.slice.Sub(r.failing).Round(time.Millisecond),
@@ -371,7 +374,9 @@ func (f *notReadyFigures) print(w io.Writer) {
 	fmt.Fprintf(w, "load:     a probe container streams GETs through the ClusterIP, %d at once, each stream pausing %v between them\n", notReadyStreams, notReadyPace)
 	fmt.Fprintln(w, "latency:  from the pod's /healthz starting to fail (its echo server's start, stamped by Docker, + FAIL_LIVENESS_AFTER) to its last answer")
 	fmt.Fprintln(w, "          through the ClusterIP, and to watches seeing its Ready condition False and its EndpointSlice endpoint not ready; with so few rounds, p99 is the slowest")
-	fmt.Fprintf(w, "floor:    the probe's period × failureThreshold (%ds): how long the kubelet may need to see the pod fail; %d of the stream's requests failed\n",
+	fmt.Fprintf(w, "floor:    the probe's period × (failureThreshold − 1) = %ds: the least the kubelet needs to see the pod fail, its first failed probe\n",
+		notReadyPeriod*(notReadyThreshold-1))
+	fmt.Fprintf(w, "          coming right at the onset (at most period × failureThreshold = %ds); %d of the stream's requests failed\n",
 		notReadyPeriod*notReadyThreshold, f.failed)
 	if n := len(f.afterReady); n > 0 {
 		fmt.Fprintf(w, "after:    Ready False seen → last answer: p50 %v, max %v (negative: the forwarder acted before this process's watch saw the pod)\n",
@@ -382,7 +387,7 @@ func (f *notReadyFigures) print(w io.Writer) {
 		{Name: "probe fails → proxy stops", Result: f.proxy, Compare: ratios(f.proxy, f.floor)},
 		{Name: "probe fails → Ready False", Result: f.ready, Compare: ratios(f.ready, f.floor)},
 		{Name: "probe fails → EndpointSlice", Result: f.slice, Compare: ratios(f.slice, f.floor)},
-		{Name: "period × threshold (floor)", Result: f.floor},
+		{Name: "period × (threshold−1) (floor)", Result: f.floor},
 	}
 	_ = load.WriteTable(w, "vs floor p50, p99", rows)
 	printErrors(w, []measurement{{op: "probe fails → proxy stops", result: f.proxy}})
