@@ -44,6 +44,7 @@ var benchmarks = []benchmark{
 	{name: "scheduler", cluster: simulatedNodes, run: benchScheduler},
 	{name: "nodeloss", cluster: lostNode, run: benchNodeLoss},
 	{name: "services", cluster: serviceNodes, run: benchServices},
+	{name: "notready", cluster: serviceNodes, run: benchNotReady},
 }
 
 func benchmarkNames() []string {
@@ -133,6 +134,7 @@ type findings struct {
 	scheduler   *schedulerFigures
 	nodeLoss    *nodeLossFigures
 	services    *serviceFigures
+	notReady    *notReadyFigures
 }
 
 // add merges f's figures into all.
@@ -152,6 +154,9 @@ func (all *findings) add(f findings) {
 	}
 	if f.services != nil {
 		all.services = f.services
+	}
+	if f.notReady != nil {
+		all.notReady = f.notReady
 	}
 }
 
@@ -203,6 +208,7 @@ type env struct {
 	replacement replacementConfig
 	scheduler   schedulerConfig
 	services    servicesConfig
+	notReady    notReadyConfig
 	cluster     *cluster.Cluster
 	nodeLoss    nodeLossConfig
 	// rest reaches the API server: JSON, no client-side rate limit. kube is
@@ -237,7 +243,7 @@ func newEnv(ctx context.Context, c *cluster.Cluster, opts options, progress io.W
 	if err != nil {
 		return nil, fmt.Errorf("etcd client for %s: %w", c.EtcdURL, err)
 	}
-	return &env{load: opts.load, startup: opts.startup, replacement: opts.replacement, scheduler: opts.scheduler, nodeLoss: opts.nodeLoss, services: opts.services, cluster: c,
+	return &env{load: opts.load, startup: opts.startup, replacement: opts.replacement, scheduler: opts.scheduler, nodeLoss: opts.nodeLoss, services: opts.services, notReady: opts.notReady, cluster: c,
 		rest: rc, kube: kube, etcd: etcd, progress: progress}, nil
 }
 

@@ -31,6 +31,13 @@
 //	services   GETs of one echo pod from a probe container, straight to the
 //	           pod (the floor), through its Service's ClusterIP forwarder and
 //	           through its nodePort on the other node
+//	notready   a backend of a ClusterIP Service starts failing its readiness
+//	           probe while a probe container streams GETs through the
+//	           ClusterIP, round after round, each timed from the failure's
+//	           onset to its last answer, and to watches seeing its Ready
+//	           condition False and its EndpointSlice endpoint not ready;
+//	           floor: the probe's period × (failureThreshold − 1), the least
+//	           the kubelet needs (at most period × failureThreshold)
 //	scheduler  pods bound by the scheduler, run in this process, to simulated
 //	           nodes (components/kubelet/simulated), timed from the first
 //	           binding a watch sees to the last; floors: raw etcd
@@ -78,6 +85,7 @@ type options struct {
 	replacement replacementConfig
 	scheduler   schedulerConfig
 	services    servicesConfig
+	notReady    notReadyConfig
 	only        []string // names of benchmarks to run, in table order
 	nodeLoss    nodeLossConfig
 }
@@ -129,6 +137,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.nodeLoss.Bound, "nodeloss-bound", 2*time.Minute, "nodeloss: how long each wait (pods started, replaced, the node back) may take")
 	fs.IntVar(&o.services.Requests, "services-requests", 2000, "services: GETs sent along each path (direct, ClusterIP, nodePort)")
 	fs.IntVar(&o.services.Concurrency, "services-concurrency", 4, "services: GETs in flight at once")
+	fs.IntVar(&o.notReady.Rounds, "notready-rounds", 5, "notready: pods that turn not ready, one after another")
+	fs.DurationVar(&o.notReady.Bound, "notready-bound", 60*time.Second, "notready: how long each wait of a round (a pod ready, not ready, gone) may take")
 	only := fs.String("only", strings.Join(benchmarkNames(), ","), "comma-separated benchmarks to run")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -156,6 +166,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	}
 	if o.services.Requests <= 0 || o.services.Requests > 100000 || o.services.Concurrency <= 0 || o.services.Concurrency > 256 {
 		return o, errors.New("-services-requests must be 1 to 100000 and -services-concurrency 1 to 256")
+	}
+	if o.notReady.Rounds <= 0 || o.notReady.Rounds > 100 || o.notReady.Bound <= 0 {
+		return o, errors.New("-notready-rounds must be 1 to 100 and -notready-bound positive")
 	}
 	var err error
 	o.only, err = selectBenchmarks(*only)

@@ -55,7 +55,7 @@ type section struct {
 func measured(sections []section) bool {
 	for _, s := range sections {
 		f := s.found
-		if len(f.rows) > 0 || f.startup != nil || f.replacement != nil || f.scheduler != nil || f.nodeLoss != nil || f.services != nil {
+		if len(f.rows) > 0 || f.startup != nil || f.replacement != nil || f.scheduler != nil || f.nodeLoss != nil || f.services != nil || f.notReady != nil {
 			return true
 		}
 	}
@@ -115,6 +115,9 @@ func (s section) print(w io.Writer, opts options, judged bool) {
 	}
 	if s.found.services != nil {
 		s.found.services.print(w)
+	}
+	if s.found.notReady != nil {
+		s.found.notReady.print(w)
 	}
 }
 

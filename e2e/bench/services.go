@@ -60,14 +60,16 @@ type serviceFigures struct {
 
 // probeSummary is what `probe repeat` prints.
 type probeSummary struct {
-	Answers    map[string]int `json:"answers"`
-	Failures   int            `json:"failures"`
-	FirstError string         `json:"firstError"`
-	P50Millis  float64        `json:"p50Millis"`
-	P99Millis  float64        `json:"p99Millis"`
-	MaxMillis  float64        `json:"maxMillis"`
-	Seconds    float64        `json:"seconds"`
-	PerSecond  float64        `json:"perSecond"`
+	Answers map[string]int `json:"answers"`
+	// LastAnswerUnixMillis is when each answerer last answered.
+	LastAnswerUnixMillis map[string]float64 `json:"lastAnswerUnixMillis"`
+	Failures             int                `json:"failures"`
+	FirstError           string             `json:"firstError"`
+	P50Millis            float64            `json:"p50Millis"`
+	P99Millis            float64            `json:"p99Millis"`
+	MaxMillis            float64            `json:"maxMillis"`
+	Seconds              float64            `json:"seconds"`
+	PerSecond            float64            `json:"perSecond"`
 }
 
 // benchServices sends the same load, from a probe container on the
@@ -205,6 +207,11 @@ func (e *env) repeat(ctx context.Context, docker *client.Client, url string, cou
 	if err != nil {
 		return probeSummary{}, err
 	}
+	return parseSummary(out, url)
+}
+
+// parseSummary reads what `probe repeat url` printed.
+func parseSummary(out []byte, url string) (probeSummary, error) {
 	var s probeSummary
 	if err := json.Unmarshal(out, &s); err != nil {
 		return probeSummary{}, fmt.Errorf("probe repeat %s printed %q: %w", url, out, err)

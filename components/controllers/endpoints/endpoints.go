@@ -4,7 +4,10 @@
 // ready pods in addresses, the others in notReadyAddresses — on the
 // Service's ports resolved per pod. Services without a selector are left
 // alone: their Endpoints are written by hand. Which pods and ports is the
-// learner's core (components/controllers/endpoints/core).
+// learner's core (components/controllers/endpoints/core). A failed create
+// or update is recorded as a Warning Event on the Endpoints,
+// FailedToCreateEndpoint or FailedToUpdateEndpoint, as kube's does (it
+// records none on success).
 package endpoints
 
 import (
@@ -21,6 +24,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/tools/record"
 
 	"github.com/ownkube/ownkube/components/controllers/controller"
 	"github.com/ownkube/ownkube/components/controllers/endpoints/endpointstate"
@@ -29,6 +33,9 @@ import (
 
 // Name is the controller's name in --controllers.
 const Name = "endpoints"
+
+// Component names this controller as the source of its Events, as kube's.
+const Component = "endpoint-controller"
 
 // labelHeadless marks the Endpoints of a headless Service, as kube does.
 const labelHeadless = "service.kubernetes.io/headless"
@@ -39,6 +46,7 @@ type Controller struct {
 	services  corelisters.ServiceLister
 	pods      corelisters.PodLister
 	endpoints corelisters.EndpointsLister
+	recorder  record.EventRecorder
 	loop      *controller.Loop
 	workers   int
 }
@@ -50,7 +58,7 @@ func New(cc *controller.Context) (controller.Controller, error) {
 	epInf := cc.Informers.Core().V1().Endpoints()
 	c := &Controller{
 		client: cc.Client, services: svcInf.Lister(), pods: podInf.Lister(), endpoints: epInf.Lister(),
-		workers: cc.Options.Workers,
+		recorder: cc.Recorder(Component), workers: cc.Options.Workers,
 	}
 	c.loop = controller.NewLoop(Name, c.sync, cc.Log,
 		svcInf.Informer().HasSynced, podInf.Informer().HasSynced, epInf.Informer().HasSynced)
@@ -142,6 +150,13 @@ func (c *Controller) write(ctx context.Context, svc *corev1.Service, subsets []c
 	if apierrors.IsNotFound(err) {
 		ep := &corev1.Endpoints{ObjectMeta: metav1.ObjectMeta{Name: svc.Name, Namespace: svc.Namespace, Labels: labels}, Subsets: subsets}
 		_, err := c.client.CoreV1().Endpoints(svc.Namespace).Create(ctx, ep, metav1.CreateOptions{})
+		if apierrors.IsForbidden(err) && apierrors.HasStatusCause(err, corev1.NamespaceTerminatingCause) {
+			return nil // the namespace is going, and the Service with it
+		}
+		if err != nil {
+			c.recorder.Eventf(ep, corev1.EventTypeWarning, "FailedToCreateEndpoint",
+				"Failed to create endpoint for service %v/%v: %v", svc.Namespace, svc.Name, err)
+		}
 		if apierrors.IsAlreadyExists(err) {
 			return err // the cache lags; retry once it has the object
 		}
@@ -159,6 +174,8 @@ func (c *Controller) write(ctx context.Context, svc *corev1.Service, subsets []c
 	ep := old.DeepCopy() // never modify the cache's copy
 	ep.Labels, ep.Subsets = labels, subsets
 	if _, err := c.client.CoreV1().Endpoints(svc.Namespace).Update(ctx, ep, metav1.UpdateOptions{}); err != nil {
+		c.recorder.Eventf(ep, corev1.EventTypeWarning, "FailedToUpdateEndpoint",
+			"Failed to update endpoint %v/%v: %v", svc.Namespace, svc.Name, err)
 		return fmt.Errorf("update endpoints %s/%s: %w", svc.Namespace, svc.Name, err)
 	}
 	return nil

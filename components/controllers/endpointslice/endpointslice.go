@@ -6,6 +6,8 @@
 // Endpoints that share a set of ports share slices, at most
 // maxEndpointsPerSlice to a slice. Slices this controller does not manage
 // (hand-made ones, those of Services without a selector) are left alone.
+// A sync whose writes fail is recorded as a Warning Event on the Service,
+// FailedToUpdateEndpointSlices, as kube's does (it records none on success).
 package endpointslice
 
 import (
@@ -25,6 +27,7 @@ import (
 	corelisters "k8s.io/client-go/listers/core/v1"
 	discoverylisters "k8s.io/client-go/listers/discovery/v1"
 	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/tools/record"
 
 	"github.com/ownkube/ownkube/components/controllers/controller"
 	"github.com/ownkube/ownkube/components/controllers/endpoints/endpointstate"
@@ -38,6 +41,9 @@ const Name = "endpointslice"
 // controller owns, as kube's.
 const ManagedBy = "endpointslice-controller.k8s.io"
 
+// Component names this controller as the source of its Events, as kube's.
+const Component = "endpoint-slice-controller"
+
 // maxEndpointsPerSlice is kube's default --max-endpoints-per-slice.
 const maxEndpointsPerSlice = 100
 
@@ -47,6 +53,7 @@ type Controller struct {
 	services corelisters.ServiceLister
 	pods     corelisters.PodLister
 	slices   discoverylisters.EndpointSliceLister
+	recorder record.EventRecorder
 	loop     *controller.Loop
 	workers  int
 }
@@ -58,7 +65,7 @@ func New(cc *controller.Context) (controller.Controller, error) {
 	sliceInf := cc.Informers.Discovery().V1().EndpointSlices()
 	c := &Controller{
 		client: cc.Client, services: svcInf.Lister(), pods: podInf.Lister(), slices: sliceInf.Lister(),
-		workers: cc.Options.Workers,
+		recorder: cc.Recorder(Component), workers: cc.Options.Workers,
 	}
 	c.loop = controller.NewLoop(Name, c.sync, cc.Log,
 		svcInf.Informer().HasSynced, podInf.Informer().HasSynced, sliceInf.Informer().HasSynced)
@@ -116,7 +123,12 @@ func (c *Controller) sync(ctx context.Context, key string) error {
 	if err != nil {
 		return err
 	}
-	return c.reconcile(ctx, svc, desired(svc, eps), existing)
+	if err := c.reconcile(ctx, svc, desired(svc, eps), existing); err != nil {
+		c.recorder.Eventf(svc, corev1.EventTypeWarning, "FailedToUpdateEndpointSlices",
+			"Error updating Endpoint Slices for Service %s/%s: %v", svc.Namespace, svc.Name, err)
+		return err
+	}
+	return nil
 }
 
 // desired is the slices svc should have, without names: one group of

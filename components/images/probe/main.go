@@ -18,10 +18,10 @@
 // printed, given comma-separated in any order; without it, success is at
 // least one answer.
 //
-//	probe repeat <url> [-count 10] [-concurrency 1] [-timeout 2s]
+//	probe repeat <url> [-count 10] [-concurrency 1] [-pace 0s] [-timeout 2s]
 //
 // repeat GETs the URL count times, each on a new connection, concurrency
-// at once, and prints one JSON summary (see summary): how many answers
+// at once (each of them waiting -pace after each request: a steady stream), and prints one JSON summary (see summary): how many answers
 // each pod gave (the "pod" field of a JSON body, else the body itself),
 // how many requests failed and how fast, and the latency percentiles. It
 // exits 0 when every request got 200, 1 otherwise, the summary printed in
@@ -54,7 +54,7 @@ const usage = `usage:
   probe http <url> [-expect 200] [-retries N] [-interval 500ms] [-timeout 2s]
   probe tcp <host:port> [-retries N] [-interval 500ms] [-timeout 2s]
   probe dns <name> [-type A|AAAA|SRV] [-server host:port] [-want a,b|NXDOMAIN] [-retries N] [-interval 500ms] [-timeout 2s]
-  probe repeat <url> [-count 10] [-concurrency 1] [-timeout 2s]
+  probe repeat <url> [-count 10] [-concurrency 1] [-pace 0s] [-timeout 2s]
 `
 
 // maxBody bounds the body probe reads and prints.
@@ -98,8 +98,10 @@ type request struct {
 	interval time.Duration
 	timeout  time.Duration // per attempt
 	dns      dnsQuery
-	// count and concurrency are repeat's: how many requests, how many at once.
+	// count and concurrency are repeat's: how many requests, how many at
+	// once; pace is how long each of those waits after each request.
 	count, concurrency int
+	pace               time.Duration
 }
 
 // parseArgs reads `<kind> <target> [flags]`; flags may come before or after
@@ -125,6 +127,7 @@ func parseArgs(args []string) (request, error) {
 	case "repeat":
 		fs.IntVar(&req.count, "count", 10, "requests to make")
 		fs.IntVar(&req.concurrency, "concurrency", 1, "requests in flight at once")
+		fs.DurationVar(&req.pace, "pace", 0, "wait of each of those after each request")
 	case "-h", "-help", "--help", "help":
 		return request{}, flag.ErrHelp
 	default:
@@ -171,6 +174,8 @@ func (r request) validate() error {
 		return fmt.Errorf("-count %d: want 1 to %d", r.count, maxRepeat)
 	case r.kind == "repeat" && (r.concurrency < 1 || r.concurrency > 256):
 		return fmt.Errorf("-concurrency %d: want 1 to 256", r.concurrency)
+	case r.pace < 0 || r.pace > time.Minute:
+		return fmt.Errorf("-pace %s: want 0 to 1m", r.pace)
 	}
 	if r.kind == "dns" {
 		return r.dns.validate(r.target)

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -202,5 +203,27 @@ func TestRepeatReportsFailures(t *testing.T) {
 	}
 	if code, _, _ := probe(t, "repeat", "http://x/", "-count", "0"); code != 2 {
 		t.Errorf("-count 0: exit %d, want 2", code)
+	}
+}
+
+func TestRepeatPacesAndSaysWhenEachPodLastAnswered(t *testing.T) {
+	srv := flakyServer(t, 0)
+	before := float64(time.Now().UnixMicro()) / 1000
+	start := time.Now()
+	code, stdout, _ := probe(t, "repeat", srv.URL, "-count", "4", "-pace", "50ms")
+	took := time.Since(start)
+	after := float64(time.Now().UnixMicro()) / 1000
+	var sum summary
+	if err := json.Unmarshal([]byte(stdout), &sum); code != 0 || err != nil {
+		t.Fatalf("got %d %q (%v); want 0 and a summary", code, stdout, err)
+	}
+	if last := sum.LastAnswerUnixMillis["web"]; last < before+150 || last > after {
+		t.Errorf("web last answered at %f, want within [%f, %f]: after the fourth request, three paces in", last, before+150, after)
+	}
+	if took < 200*time.Millisecond {
+		t.Errorf("4 requests paced 50ms took %v, want at least 200ms", took)
+	}
+	if code, _, _ := probe(t, "repeat", srv.URL, "-pace", "-1s"); code != 2 {
+		t.Errorf("-pace -1s: exit %d, want 2", code)
 	}
 }

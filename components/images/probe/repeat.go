@@ -18,6 +18,10 @@ const maxRepeat = 100000
 type summary struct {
 	// Answers counts the 200 answers by who gave them.
 	Answers map[string]int `json:"answers"`
+	// LastAnswerUnixMillis is when each answerer's last 200 arrived, in
+	// milliseconds since the epoch (with a fraction): how the benchmark
+	// sees when a proxy stopped sending to a pod.
+	LastAnswerUnixMillis map[string]float64 `json:"lastAnswerUnixMillis"`
 	// Failures counts the requests that failed; FirstError says why one did.
 	Failures   int    `json:"failures"`
 	FirstError string `json:"firstError,omitempty"`
@@ -39,7 +43,7 @@ func repeat(ctx context.Context, req request, stdout, stderr io.Writer) int {
 	get := req.getHTTP(newClient(req.timeout))
 	var (
 		mu        sync.Mutex
-		sum       = summary{Answers: map[string]int{}}
+		sum       = summary{Answers: map[string]int{}, LastAnswerUnixMillis: map[string]float64{}}
 		latencies []time.Duration
 		wg        sync.WaitGroup
 	)
@@ -50,7 +54,8 @@ func repeat(ctx context.Context, req request, stdout, stderr io.Writer) int {
 			for range jobs {
 				t0 := time.Now()
 				body, err := get(ctx)
-				d := time.Since(t0)
+				done := time.Now()
+				d := done.Sub(t0)
 				mu.Lock()
 				if err != nil {
 					sum.Failures++
@@ -59,10 +64,15 @@ func repeat(ctx context.Context, req request, stdout, stderr io.Writer) int {
 						sum.FirstError = err.Error()
 					}
 				} else {
-					sum.Answers[answerer(body)]++
+					who := answerer(body)
+					sum.Answers[who]++
+					sum.LastAnswerUnixMillis[who] = max(sum.LastAnswerUnixMillis[who], float64(done.UnixMicro())/1000)
 					latencies = append(latencies, d)
 				}
 				mu.Unlock()
+				if req.pace > 0 && !sleep(ctx, req.pace) {
+					return
+				}
 			}
 		})
 	}
