@@ -47,12 +47,14 @@ func (s *Server) create(ctx context.Context, r api.Resource, namespace string, o
 	if err != nil {
 		return nil, apierrors.NewBadRequest(err.Error())
 	}
-	if err := s.admitCreate(ctx, r, namespace, m, obj); err != nil {
-		return nil, err
-	}
+	// The name comes first: what the kind derives from it when it is
+	// created (a Job's job-name label) must see the generated one.
 	generated := m.GetName() == "" && m.GetGenerateName() != ""
 	if generated {
 		m.SetName(m.GetGenerateName() + utilrand.String(5))
+	}
+	if err := s.admitCreate(ctx, r, namespace, m, obj); err != nil {
+		return nil, err
 	}
 	if errs := validateCreate(r, m, obj); len(errs) > 0 {
 		return nil, apierrors.NewInvalid(r.GVK().GroupKind(), m.GetName(), errs)
@@ -65,6 +67,9 @@ func (s *Server) create(ctx context.Context, r api.Resource, namespace string, o
 	}
 	for attempt := 1; ; attempt++ {
 		created, err := s.store.Create(ctx, r, obj)
+		// A retried name is not seen by what PrepareForCreate derived from
+		// the first (a Job's job-name label): a clash among 36^5 names is
+		// rare enough to accept, as kube-apiserver, which does not retry.
 		if generated && apierrors.IsAlreadyExists(err) && attempt < generateNameAttempts {
 			m.SetName(m.GetGenerateName() + utilrand.String(5))
 			continue

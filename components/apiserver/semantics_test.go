@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -130,6 +131,24 @@ func TestAWatchThroughASelectorSeesObjectsEnterAndLeaveIt(t *testing.T) {
 			}
 		case <-ctx.Done():
 			t.Fatalf("no %s event", want)
+		}
+	}
+}
+
+func TestAJobWithAGeneratedNameLabelsItsPodsWithThatName(t *testing.T) {
+	ctx, c := context.Background(), apiservertest.Start(t, apiservertest.Options{}).Client
+	job, err := c.BatchV1().Jobs("default").Create(ctx, &batchv1.Job{
+		ObjectMeta: metav1.ObjectMeta{GenerateName: "once-"},
+		Spec: batchv1.JobSpec{Template: corev1.PodTemplateSpec{Spec: corev1.PodSpec{RestartPolicy: corev1.RestartPolicyNever,
+			Containers: []corev1.Container{{Name: "app", Image: "ownkube/crasher"}}}}},
+	}, metav1.CreateOptions{})
+	must(t, err)
+	if !strings.HasPrefix(job.Name, "once-") || len(job.Name) != len("once-")+5 {
+		t.Fatalf("generated name %q, want once- and 5 characters", job.Name)
+	}
+	for _, l := range []string{"job-name", batchv1.JobNameLabel} {
+		if got := job.Spec.Template.Labels[l]; got != job.Name {
+			t.Errorf("template label %s = %q, want the generated name %q", l, got, job.Name)
 		}
 	}
 }
