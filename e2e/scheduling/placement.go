@@ -30,6 +30,19 @@ var _ = Describe("Scheduler", schedulingLabels, func() {
 				&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "spread"}}, metav1.CreateOptions{})
 			Expect(err).NotTo(HaveOccurred(), "create ConfigMap spread")
 
+			// Half of one node taken by a pod of no owner makes the other
+			// node the roomier one for both pods: least-allocated scoring
+			// alone would put them together there, so only spreading by
+			// owner can separate them.
+			busy := nodes()[len(nodes())-1]
+			By("filling half of node " + busy + " with pod filler")
+			filler := framework.EchoPod("filler")
+			filler.Spec.NodeName = busy
+			filler.Spec.Containers[0].Resources.Requests = corev1.ResourceList{
+				corev1.ResourceCPU: resource.MustParse("1"), corev1.ResourceMemory: resource.MustParse("2Gi")}
+			create(ctx, ns, filler)
+			waitRunning(ctx, ns, "filler")
+
 			By("creating two pods it controls")
 			for _, name := range []string{"spread-a", "spread-b"} {
 				pod := framework.EchoPod(name)
