@@ -74,4 +74,4 @@ test-e2e: ## the Ginkgo conformance suite against a Docker cluster
 
 .PHONY: bench
 bench: ## benchmarks: API latency, pod startup, scheduler throughput, each beside its floor
-	$(GO) run $(TAGS) ./e2e/bench
+	$(GO) run $(TAGS) ./bench

@@ -8,7 +8,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/ownkube/ownkube/e2e/bench/load"
+	"github.com/ownkube/ownkube/bench/load"
 )
 
 // requestTimes records, for the requests of a client it wraps, how long

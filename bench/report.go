@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/ownkube/ownkube/components/cluster"
-	"github.com/ownkube/ownkube/e2e/bench/load"
+	"github.com/ownkube/ownkube/bench/load"
 )
 
 // latencyTarget is a row of DESIGN.md's Targets table that a latency

@@ -18,7 +18,7 @@ import (
 
 	"github.com/ownkube/ownkube/components/cluster"
 	"github.com/ownkube/ownkube/components/kubeconfig"
-	"github.com/ownkube/ownkube/e2e/bench/load"
+	"github.com/ownkube/ownkube/bench/load"
 )
 
 // A benchmark measures one or more operations against the cluster. It sets

@@ -27,7 +27,7 @@ import (
 
 	"github.com/ownkube/ownkube/components/cluster"
 	"github.com/ownkube/ownkube/components/images"
-	"github.com/ownkube/ownkube/e2e/bench/load"
+	"github.com/ownkube/ownkube/bench/load"
 )
 
 // notReadyConfig is the not-ready benchmark's share of the command line.

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/ownkube/ownkube/components/cluster"
-	"github.com/ownkube/ownkube/e2e/bench/load"
+	"github.com/ownkube/ownkube/bench/load"
 )
 
 func ms(n float64) time.Duration { return time.Duration(n * float64(time.Millisecond)) }

@@ -1,7 +1,7 @@
 // Command bench measures the control plane's speed against the targets of
 // DESIGN.md. `make bench` runs it:
 //
-//	go run -tags solutions ./e2e/bench [-duration 10s] [-only etcd,create,update,get,startup,replacement,scheduler]
+//	go run -tags solutions ./bench [-duration 10s] [-only etcd,create,update,get,startup,replacement,scheduler]
 //
 // It builds the images from this checkout and, for each kind of cluster the
 // benchmarks picked need, brings up a cluster of its own (bench-<random>),
@@ -71,7 +71,7 @@ import (
 
 	"github.com/ownkube/ownkube/components/cluster"
 	"github.com/ownkube/ownkube/components/images"
-	"github.com/ownkube/ownkube/e2e/bench/load"
+	"github.com/ownkube/ownkube/bench/load"
 )
 
 // tearDownTimeout bounds bringing the cluster down, which runs even after

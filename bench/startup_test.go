@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ownkube/ownkube/e2e/bench/load"
+	"github.com/ownkube/ownkube/bench/load"
 )
 
 func TestBetween(t *testing.T) {
