@@ -2,10 +2,6 @@ package controllers
 
 import (
 	"context"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -155,18 +151,10 @@ var _ = Describe("Job", jobLabels, func() {
 
 	Context("when created with kubectl create job", func() {
 		It("should run its pod to Complete and print as kube prints Jobs", func(ctx SpecContext) {
-			kubectl, err := exec.LookPath("kubectl")
-			if err != nil {
-				Skip("kubectl is not on PATH")
-			}
+			kubectl := framework.NewKubectl()
 			run := func(args ...string) string {
 				GinkgoHelper()
-				cmd := exec.CommandContext(ctx, kubectl, append([]string{"-n", ns}, args...)...)
-				cmd.Env = append(os.Environ(), "KUBECONFIG="+framework.Cluster().KubeconfigPath,
-					"KUBECACHEDIR="+filepath.Join(GinkgoT().TempDir(), "kubecache"))
-				out, err := cmd.CombinedOutput()
-				Expect(err).NotTo(HaveOccurred(), "kubectl %s:\n%s", strings.Join(args, " "), out)
-				return string(out)
+				return kubectl.Run(ctx, append([]string{"-n", ns}, args...)...)
 			}
 			Expect(run("create", "job", "hello", "--image="+framework.CrasherImage, "--", "/usr/local/bin/crasher", "-code", "0", "-delay", "200ms")).To(ContainSubstring("job.batch/hello created"))
 			waitForJob(ctx, ns, "hello", "Complete", func(g Gomega, j *batchv1.Job) {

@@ -2,10 +2,6 @@ package workloads
 
 import (
 	"context"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -24,35 +20,20 @@ const (
 
 // kubectl runs the stock kubectl against the suite's cluster in one namespace.
 type kubectl struct {
-	path, ns string
-	env      []string
+	*framework.Kubectl
+	ns string
 }
 
-// newKubectl finds kubectl on PATH. Without it the spec fails: these specs
-// are the proof that stock kubectl drives the workloads, and a skip would
-// hide that nothing was proven.
 func newKubectl(ns string) *kubectl {
 	GinkgoHelper()
-	path, err := exec.LookPath("kubectl")
-	if err != nil {
-		Fail("kubectl is not on PATH: install the stock kubectl (https://kubernetes.io/docs/tasks/tools/) to run the kubectl specs")
-	}
-	return &kubectl{path: path, ns: ns, env: append(os.Environ(),
-		"KUBECONFIG="+framework.Cluster().KubeconfigPath,
-		"KUBECACHEDIR="+filepath.Join(GinkgoT().TempDir(), "kubecache"),
-	)}
+	return &kubectl{Kubectl: framework.NewKubectl(), ns: ns}
 }
 
-// run runs kubectl -n ns args to its end and returns its combined output.
+// run runs kubectl -n ns args to its end within timeout and returns its
+// combined output.
 func (k *kubectl) run(ctx context.Context, timeout time.Duration, args ...string) string {
 	GinkgoHelper()
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, k.path, append([]string{"-n", k.ns}, args...)...)
-	cmd.Env, cmd.WaitDelay = k.env, 5*time.Second
-	out, err := cmd.CombinedOutput()
-	Expect(err).NotTo(HaveOccurred(), "kubectl %s:\n%s", strings.Join(args, " "), out)
-	return string(out)
+	return k.RunWithin(ctx, timeout, append([]string{"-n", k.ns}, args...)...)
 }
 
 func expectLine(output, pattern, what string) {
@@ -155,11 +136,7 @@ var _ = Describe("Workloads through kubectl", Label("workloads", "stage6", "kube
 		waitReplicaSet(ctx, ns, "web", 3)
 
 		By("scaling with the resourceVersion the ReplicaSet had when created")
-		ctx2, cancel := context.WithTimeout(ctx, kubectlTimeout)
-		defer cancel()
-		cmd := exec.CommandContext(ctx2, k.path, "-n", ns, "scale", "rs/web", "--replicas=2", "--resource-version="+rs.ResourceVersion)
-		cmd.Env = k.env
-		stale, err := cmd.CombinedOutput()
+		stale, err := k.TryRun(ctx, "-n", ns, "scale", "rs/web", "--replicas=2", "--resource-version="+rs.ResourceVersion)
 		Expect(err).To(HaveOccurred(), "a stale --resource-version must be refused; kubectl said:\n%s", stale)
 		// kubectl compares the resourceVersion of the Scale it reads first;
 		// a write with a stale one would be the server's 409.
