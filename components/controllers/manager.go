@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/http"
 	"slices"
 	"sync/atomic"
 	"time"
@@ -21,6 +19,7 @@ import (
 	"k8s.io/client-go/tools/record"
 
 	"github.com/ownkube/ownkube/components/controllers/controller"
+	"github.com/ownkube/ownkube/components/health"
 	"github.com/ownkube/ownkube/components/leader"
 )
 
@@ -83,9 +82,16 @@ func New(cfg Config) (*Manager, error) {
 func (m *Manager) Run(ctx context.Context) error {
 	g, ctx := errgroup.WithContext(ctx)
 	if m.cfg.HealthAddress != "" {
-		if err := m.serveHealth(ctx, g); err != nil {
+		ln, err := health.Listen(m.cfg.HealthAddress, "controller-manager")
+		if err != nil {
 			return err
 		}
+		health.Serve(ctx, g, ln, "controller-manager", func() error {
+			if !m.running.Load() {
+				return errors.New("not leading: another replica runs the controllers")
+			}
+			return nil
+		})
 	}
 	g.Go(func() error {
 		if m.cfg.LeaderElection == nil {
@@ -149,37 +155,5 @@ func (m *Manager) awaitAPI(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("controller-manager: the API server did not answer discovery (%v): %w", last, err)
 	}
-	return nil
-}
-
-// serveHealth listens on HealthAddress and serves /healthz and /readyz
-// until ctx ends.
-func (m *Manager) serveHealth(ctx context.Context, g *errgroup.Group) error {
-	ln, err := net.Listen("tcp", m.cfg.HealthAddress)
-	if err != nil {
-		return fmt.Errorf("controller-manager: listen on %s: %w", m.cfg.HealthAddress, err)
-	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
-	mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
-		if !m.running.Load() {
-			http.Error(w, "not leading: another replica runs the controllers", http.StatusServiceUnavailable)
-			return
-		}
-		fmt.Fprintln(w, "ok")
-	})
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	g.Go(func() error {
-		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-			return fmt.Errorf("controller-manager: serve health: %w", err)
-		}
-		return nil
-	})
-	g.Go(func() error {
-		<-ctx.Done()
-		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		return srv.Shutdown(shutdown)
-	})
 	return nil
 }

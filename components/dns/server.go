@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -16,6 +15,8 @@ import (
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
+
+	"github.com/ownkube/ownkube/components/health"
 )
 
 // Defaults of Config.
@@ -178,43 +179,6 @@ func (s *Server) sockets() (net.PacketConn, net.Listener, error) {
 	return udp, tcp, nil
 }
 
-// serveHealth serves /healthz and /readyz until ctx ends, if asked to.
-func (s *Server) serveHealth(ctx context.Context, g *errgroup.Group) error {
-	ln := s.cfg.HealthListener
-	if ln == nil {
-		if s.cfg.HealthAddress == "" {
-			return nil
-		}
-		var err error
-		if ln, err = net.Listen("tcp", s.cfg.HealthAddress); err != nil {
-			return fmt.Errorf("dns: listen on %s: %w", s.cfg.HealthAddress, err)
-		}
-	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
-	mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
-		if !s.ready.Load() {
-			http.Error(w, "informers not synced", http.StatusServiceUnavailable)
-			return
-		}
-		fmt.Fprintln(w, "ok")
-	})
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	g.Go(func() error {
-		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-			return fmt.Errorf("dns: serve health: %w", err)
-		}
-		return nil
-	})
-	g.Go(func() error {
-		<-ctx.Done()
-		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		return srv.Shutdown(shutdown)
-	})
-	return nil
-}
-
 // ServeDNS answers one query: from the informers' caches for names under
 // the cluster domain, from the upstreams for the others.
 func (s *Server) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
@@ -270,4 +234,25 @@ func soaRecord(zone string, ttl uint32) dns.RR {
 		Serial:  uint32(time.Now().Unix()),
 		Refresh: 7200, Retry: 1800, Expire: 86400, Minttl: ttl,
 	}
+}
+
+// serveHealth serves /healthz and /readyz until ctx ends, if asked to.
+func (s *Server) serveHealth(ctx context.Context, g *errgroup.Group) error {
+	ln := s.cfg.HealthListener
+	if ln == nil {
+		if s.cfg.HealthAddress == "" {
+			return nil
+		}
+		var err error
+		if ln, err = health.Listen(s.cfg.HealthAddress, "dns"); err != nil {
+			return err
+		}
+	}
+	health.Serve(ctx, g, ln, "dns", func() error {
+		if !s.ready.Load() {
+			return errors.New("informers not synced")
+		}
+		return nil
+	})
+	return nil
 }

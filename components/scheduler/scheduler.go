@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -20,6 +18,8 @@ import (
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/record"
 	"k8s.io/client-go/util/workqueue"
+
+	"github.com/ownkube/ownkube/components/health"
 )
 
 // Config configures a Scheduler.
@@ -115,9 +115,16 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	defer stopEvents.Stop()
 	g, ctx := errgroup.WithContext(ctx)
 	if s.cfg.HealthAddress != "" {
-		if err := s.serveHealth(ctx, g); err != nil {
+		ln, err := health.Listen(s.cfg.HealthAddress, "scheduler")
+		if err != nil {
 			return err
 		}
+		health.Serve(ctx, g, ln, "scheduler", func() error {
+			if !s.ready.Load() {
+				return errors.New("informers not synced")
+			}
+			return nil
+		})
 	}
 	g.Go(func() error { return s.schedule(ctx) })
 	return g.Wait()
@@ -212,36 +219,4 @@ func (s *Scheduler) wants(pod *corev1.Pod) bool {
 
 func finished(pod *corev1.Pod) bool {
 	return pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed
-}
-
-// serveHealth listens on HealthAddress and serves /healthz and /readyz
-// until ctx ends.
-func (s *Scheduler) serveHealth(ctx context.Context, g *errgroup.Group) error {
-	ln, err := net.Listen("tcp", s.cfg.HealthAddress)
-	if err != nil {
-		return fmt.Errorf("scheduler: listen on %s: %w", s.cfg.HealthAddress, err)
-	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
-	mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
-		if !s.ready.Load() {
-			http.Error(w, "informers not synced", http.StatusServiceUnavailable)
-			return
-		}
-		fmt.Fprintln(w, "ok")
-	})
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	g.Go(func() error {
-		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-			return fmt.Errorf("scheduler: serve health: %w", err)
-		}
-		return nil
-	})
-	g.Go(func() error {
-		<-ctx.Done()
-		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		return srv.Shutdown(shutdown)
-	})
-	return nil
 }
