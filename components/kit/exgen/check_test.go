@@ -15,26 +15,29 @@ func TestDiffFindsDrift(t *testing.T) {
 		want   []string
 	}{
 		{"no drift", func(string) {}, nil},
-		{"a differing file", func(dir string) { os.WriteFile(filepath.Join(dir, "p", "p.go"), []byte("package q\n"), 0o644) },
-			[]string{"p/p.go: differs from what solutions/ generates"}},
+		{"an unedited file its solution changed", func(dir string) {
+			mustWrite(t, dir, map[string][]byte{"p/p.go": []byte("package p // old\n"), "p/doc.go": []byte("package p // doc\n")}, false)
+		}, []string{SumFile + ": stale: run make exercises", "p/p.go: differs from what solutions/ generates"}},
+		{"an edited file is the learner's", func(dir string) { os.WriteFile(filepath.Join(dir, "p", "p.go"), []byte("package q\n"), 0o644) }, nil},
 		{"a missing file", func(dir string) { os.Remove(filepath.Join(dir, "p", "doc.go")) },
 			[]string{"p/doc.go: missing"}},
-		{"an extra file", func(dir string) { os.WriteFile(filepath.Join(dir, "p", "x.go"), nil, 0o644) },
-			[]string{"p/x.go: extra: no solution generates it"}},
+		{"a stale file exgen wrote", func(dir string) {
+			mustWrite(t, dir, map[string][]byte{"p/p.go": []byte("package p\n"), "p/doc.go": []byte("package p // doc\n"), "p/x.go": nil}, false)
+		}, []string{SumFile + ": stale: run make exercises", "p/x.go: extra: no solution generates it"}},
 		{"a stale sum", func(dir string) { os.WriteFile(filepath.Join(dir, SumFile), nil, 0o644) },
-			[]string{SumFile + ": differs from what solutions/ generates"}},
+			[]string{SumFile + ": stale: run make exercises"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
 			mustWrite(t, dir, files, false)
 			tt.change(dir)
-			drifts, err := Diff(dir, files)
+			rep, err := Check(dir, files)
 			if err != nil {
 				t.Fatal(err)
 			}
 			var got []string
-			for _, d := range drifts {
+			for _, d := range rep.Drifts {
 				rel, _ := filepath.Rel(dir, d.Path)
 				got = append(got, filepath.ToSlash(rel)+": "+d.Problem)
 			}
@@ -46,8 +49,8 @@ func TestDiffFindsDrift(t *testing.T) {
 }
 
 func TestDiffOfAMissingDirectoryListsEveryFile(t *testing.T) {
-	drifts, err := Diff(filepath.Join(t.TempDir(), "none"), map[string][]byte{"a.go": nil})
-	if err != nil || len(drifts) != 2 { // a.go and the sum file
-		t.Fatalf("got %v, %v; want two missing files", drifts, err)
+	rep, err := Check(filepath.Join(t.TempDir(), "none"), map[string][]byte{"a.go": []byte("package a\n")})
+	if err != nil || len(rep.Drifts) != 3 { // a.go and the two record files
+		t.Fatalf("got %v, %v; want three missing files", rep, err)
 	}
 }

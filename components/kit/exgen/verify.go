@@ -11,6 +11,7 @@ import (
 	"go/token"
 	"io"
 	"maps"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -36,7 +37,10 @@ type VerifyReport struct {
 	NotRun         int      // tests go test never reported on: read Log
 	Unproven       []string // tests that did not fail, and why that proves nothing
 	Silent         []string // packages whose failures never mention the stubs
-	Log            string   // all go test output, to read when the report is not OK
+	// Learner lists the files that hold a learner's work; the packages
+	// that hold them (Skipped) are graded by make check, not proven here.
+	Learner, Skipped []string
+	Log              string // all go test output, to read when the report is not OK
 }
 
 // OK reports whether the stubs make every test fail, and say so.
@@ -47,12 +51,28 @@ type testKey struct{ pkg, test string }
 
 // Verify proves that the exercises compile (go vet) and that every test
 // function under cfg.Dir fails against the stubs (go test, default tags).
+// A package holding a file a learner edited (told by the records of the
+// last generation) is the learner's: it is skipped, and named in the report.
 func Verify(ctx context.Context, cfg VerifyConfig) (*VerifyReport, error) {
-	pattern := goPattern(cfg.Dir)
-	if out, err := goCmd(ctx, "vet", pattern); err != nil {
-		return nil, fmt.Errorf("exgen: go vet %s: %w\n%s", pattern, err, out)
+	learner, err := LearnerFiles(cfg.Dir)
+	if err != nil {
+		return nil, err
 	}
-	tests, err := listTests(ctx, pattern)
+	pkgs, skipped, err := provable(ctx, cfg.Dir, learner)
+	if err != nil {
+		return nil, err
+	}
+	rep := &VerifyReport{Learner: learner, Skipped: skipped}
+	if len(pkgs) == 0 {
+		if len(skipped) == 0 {
+			return nil, fmt.Errorf("exgen: no packages under %s: nothing proves the stubs fail", cfg.Dir)
+		}
+		return rep, nil // every package is the learner's
+	}
+	if out, err := goCmd(ctx, append([]string{"vet"}, pkgs...)...); err != nil {
+		return nil, fmt.Errorf("exgen: go vet %s: %w\n%s", goPattern(cfg.Dir), err, out)
+	}
+	tests, err := listTests(ctx, pkgs)
 	if err != nil {
 		return nil, err
 	}
@@ -60,12 +80,78 @@ func Verify(ctx context.Context, cfg VerifyConfig) (*VerifyReport, error) {
 		return nil, fmt.Errorf("exgen: no test functions under %s: nothing proves the stubs fail", cfg.Dir)
 	}
 	run := &testRun{results: map[testKey]string{}, output: map[string]*strings.Builder{}}
-	if err := run.all(ctx, cfg.Timeout, pattern, tests); err != nil {
+	if err := run.all(ctx, cfg.Timeout, pkgs, tests); err != nil {
 		return nil, err
 	}
-	rep := judge(tests, run.results, run.output)
-	rep.Log = run.log.String()
-	return rep, nil
+	judged := judge(tests, run.results, run.output)
+	judged.Log = run.log.String()
+	judged.Learner, judged.Skipped = learner, skipped
+	return judged, nil
+}
+
+// Summary is the one line that says what was skipped as the learner's.
+func (r *VerifyReport) Summary() string {
+	if len(r.Learner) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%s; %d %s not proven here: %s", learnerLine(len(r.Learner), 0), len(r.Skipped), plural(len(r.Skipped), "package", "packages"), strings.Join(r.Skipped, ", "))
+}
+
+// LearnerFiles lists the files under dir (dir/<rel>) that no longer match
+// what exgen last wrote there, or that it never wrote: a learner's work.
+func LearnerFiles(dir string) ([]string, error) {
+	rec, err := readRecords(dir)
+	if err != nil {
+		return nil, err
+	}
+	have, err := listFiles(dir)
+	if err != nil {
+		return nil, err
+	}
+	var edited []string
+	for _, rel := range have {
+		if rel == SumFile || rel == RegionsFile {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(rel)))
+		if err != nil {
+			return nil, fmt.Errorf("exgen: %w", err)
+		}
+		if hashOf(data) != rec.files[rel] {
+			edited = append(edited, display(dir, rel))
+		}
+	}
+	return edited, nil
+}
+
+// provable lists the packages under dir that hold none of the learner's
+// files (to prove), and those that do (skipped).
+func provable(ctx context.Context, dir string, learner []string) (pkgs, skipped []string, err error) {
+	out, err := exec.CommandContext(ctx, "go", "list", "-e", "-json=ImportPath,Dir", goPattern(dir)).Output()
+	if err != nil {
+		return nil, nil, fmt.Errorf("exgen: go list %s: %w", goPattern(dir), err)
+	}
+	theirs := map[string]bool{}
+	for _, f := range learner {
+		abs, err := filepath.Abs(filepath.Dir(filepath.FromSlash(f)))
+		if err != nil {
+			return nil, nil, fmt.Errorf("exgen: %w", err)
+		}
+		theirs[abs] = true
+	}
+	dec := json.NewDecoder(bytes.NewReader(out))
+	for dec.More() {
+		var p struct{ ImportPath, Dir string }
+		if err := dec.Decode(&p); err != nil {
+			return nil, nil, fmt.Errorf("exgen: go list: %w", err)
+		}
+		if theirs[p.Dir] {
+			skipped = append(skipped, p.ImportPath)
+		} else {
+			pkgs = append(pkgs, p.ImportPath)
+		}
+	}
+	return pkgs, skipped, nil
 }
 
 // goPattern is the package pattern for dir: ./exercises/...
@@ -83,10 +169,11 @@ func goCmd(ctx context.Context, args ...string) ([]byte, error) {
 
 // listTests finds the test functions of every package matching pattern by
 // reading its test files: go test -json reports only the tests that ran.
-func listTests(ctx context.Context, pattern string) ([]testKey, error) {
-	out, err := exec.CommandContext(ctx, "go", "list", "-json=ImportPath,Dir,TestGoFiles,XTestGoFiles", pattern).Output()
+func listTests(ctx context.Context, pkgs []string) ([]testKey, error) {
+	args := append([]string{"list", "-json=ImportPath,Dir,TestGoFiles,XTestGoFiles"}, pkgs...)
+	out, err := exec.CommandContext(ctx, "go", args...).Output()
 	if err != nil {
-		return nil, fmt.Errorf("exgen: go list %s: %w", pattern, err)
+		return nil, fmt.Errorf("exgen: go list: %w", err)
 	}
 	var keys []testKey
 	dec := json.NewDecoder(bytes.NewReader(out))
@@ -159,8 +246,8 @@ type testRun struct {
 // all runs every package once; a test binary that dies (a panicking stub)
 // takes its later tests with it, so those run again, by name, until each
 // has a verdict or a run brings no new one.
-func (r *testRun) all(ctx context.Context, timeout time.Duration, pattern string, tests []testKey) error {
-	if err := r.goTest(ctx, timeout, pattern, ""); err != nil {
+func (r *testRun) all(ctx context.Context, timeout time.Duration, pkgs []string, tests []testKey) error {
+	if err := r.goTest(ctx, timeout, pkgs, ""); err != nil {
 		return err
 	}
 	for {
@@ -170,7 +257,7 @@ func (r *testRun) all(ctx context.Context, timeout time.Duration, pattern string
 		}
 		before := len(r.results)
 		for _, pkg := range slices.Sorted(maps.Keys(missing)) {
-			if err := r.goTest(ctx, timeout, pkg, "^("+strings.Join(missing[pkg], "|")+")$"); err != nil {
+			if err := r.goTest(ctx, timeout, []string{pkg}, "^("+strings.Join(missing[pkg], "|")+")$"); err != nil {
 				return err
 			}
 		}
@@ -191,17 +278,17 @@ func (r *testRun) missing(tests []testKey) map[string][]string {
 }
 
 // goTest runs go test -json; its failing exit status is the expected news.
-func (r *testRun) goTest(ctx context.Context, timeout time.Duration, pkgs, run string) error {
+func (r *testRun) goTest(ctx context.Context, timeout time.Duration, pkgs []string, run string) error {
 	args := []string{"test", "-count=1", "-json", "-timeout", timeout.String()}
 	if run != "" {
 		args = append(args, "-run", run)
 	}
-	cmd := exec.CommandContext(ctx, "go", append(args, pkgs)...)
+	cmd := exec.CommandContext(ctx, "go", append(args, pkgs...)...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if _, isExit := err.(*exec.ExitError); err != nil && !isExit {
-		return fmt.Errorf("exgen: go test %s: %w", pkgs, err)
+		return fmt.Errorf("exgen: go test %s: %w", strings.Join(pkgs, " "), err)
 	}
 	if err := r.parse(bytes.NewReader(out)); err != nil {
 		return err
