@@ -45,8 +45,13 @@ down: build ## remove the cluster's containers, network and kubeconfig
 	$(BIN) down --name $(NAME)
 
 .PHONY: exercises
-exercises: ## regenerate exercises/ from solutions/ (keeps a learner's edits)
-	$(GO) run ./components/cmd/exgen
+exercises: ## regenerate exercises/ from solutions/ (keeps a learner's edits; FORCE=1 overwrites them)
+	$(GO) run ./components/cmd/exgen $(if $(FORCE),-force)
+
+.PHONY: student-release
+student-release: ## write the kit without solutions/ to DIR=path (IMPL defaults to exercises there)
+	@test -n "$(DIR)" || { echo "usage: make student-release DIR=path" >&2; exit 2; }
+	tools/student-release.sh "$(DIR)"
 
 .PHONY: check
 check: ## static checks: gofmt, go vet, exercises in step with solutions
