@@ -112,12 +112,6 @@ func Watch(ctx context.Context, w clientv3.Watcher, prefix string, rev int64) (<
 	return nil, exercise.NotImplemented(3, "etcdstore.Watch")
 }
 
-// eventsOf translates one watch response into the events it carries.
-func eventsOf(resp clientv3.WatchResponse) []Event {
-	// TODO(stage 3): write eventsOf; its doc comment says what it must do.
-	panic(exercise.NotImplemented(3, "etcdstore.eventsOf"))
-}
-
 // TranslateEvent turns one etcd event into a Kubernetes watch event: a put
 // of a new key is Added, a put of an existing key Modified, a delete Deleted
 // and carries the object as it was before.
@@ -127,12 +121,3 @@ func TranslateEvent(e *clientv3.Event) (Event, error) {
 }
 
 //ownkube:end
-
-// missingOrChanged tells from the Else branch of a failed compare-and-swap
-// whether the key is gone or was changed.
-func missingOrChanged(resp *clientv3.TxnResponse) error {
-	if len(resp.Responses) > 0 && len(resp.Responses[0].GetResponseRange().Kvs) > 0 {
-		return ErrConflict
-	}
-	return ErrNotFound
-}

@@ -33,35 +33,4 @@ func Status(pod *corev1.Pod, observed podstate.Pod, probes podstate.Probes, now 
 	return corev1.PodStatus{}, exercise.NotImplemented(4, "kubelet.Status")
 }
 
-// phase follows the kubelet's own rules (getPhase in Kubernetes).
-func phase(pod *corev1.Pod, observed podstate.Pod) corev1.PodPhase {
-	// TODO(stage 4): write phase; its doc comment says what it must do.
-	panic(exercise.NotImplemented(4, "kubelet.phase"))
-}
-
-func containerStatus(pod *corev1.Pod, c *corev1.Container, observed podstate.Pod, probes podstate.Probes) corev1.ContainerStatus {
-	// TODO(stage 4): write containerStatus.
-	panic(exercise.NotImplemented(4, "kubelet.containerStatus"))
-}
-
-// previous returns the attempt of a container before the newest, if kept.
-func previous(observed podstate.Pod, name string, latest *podstate.Container) *podstate.Container {
-	// TODO(stage 4): write previous; its doc comment says what it must do.
-	panic(exercise.NotImplemented(4, "kubelet.previous"))
-}
-
-func terminated(c *podstate.Container) *corev1.ContainerStateTerminated {
-	// TODO(stage 4): write terminated.
-	panic(exercise.NotImplemented(4, "kubelet.terminated"))
-}
-
-// setCondition sets a condition, keeping its transition time unless its
-// status changes.
-func setCondition(conds []corev1.PodCondition, typ corev1.PodConditionType, ok bool, reason string, now time.Time) []corev1.PodCondition {
-	// TODO(stage 4): write setCondition; its doc comment says what it must do.
-	panic(exercise.NotImplemented(4, "kubelet.setCondition"))
-}
-
 //ownkube:end
-
-func ptrTo[T any](v T) *T { return &v }

@@ -65,17 +65,4 @@ func Evictions(taints []corev1.Taint, pods []nodestate.Pod, now time.Time) (evic
 	panic(exercise.NotImplemented(6, "nodelifecycle.Evictions"))
 }
 
-// evictionTime is when a pod with tolerations must leave a node with
-// taints, or forever if never.
-func evictionTime(taints []corev1.Taint, tolerations []corev1.Toleration, now time.Time) (at time.Time, forever bool) {
-	// TODO(stage 6): write evictionTime; its doc comment says what it must do.
-	panic(exercise.NotImplemented(6, "nodelifecycle.evictionTime"))
-}
-
-// firstTolerating returns the first of tolerations that tolerates taint, or nil.
-func firstTolerating(tolerations []corev1.Toleration, taint *corev1.Taint) *corev1.Toleration {
-	// TODO(stage 6): write firstTolerating; its doc comment says what it must do.
-	panic(exercise.NotImplemented(6, "nodelifecycle.firstTolerating"))
-}
-
 //ownkube:end

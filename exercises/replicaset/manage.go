@@ -54,22 +54,4 @@ func Less(a, b *corev1.Pod) bool {
 	panic(exercise.NotImplemented(6, "replicaset.Less"))
 }
 
-// phaseRank orders the phases of active pods, the cheapest to lose first.
-func phaseRank(phase corev1.PodPhase) int {
-	// TODO(stage 6): write phaseRank; its doc comment says what it must do.
-	panic(exercise.NotImplemented(6, "replicaset.phaseRank"))
-}
-
-// readyCondition is the pod's Ready condition when it is True, else nil.
-func readyCondition(p *corev1.Pod) *corev1.PodCondition {
-	// TODO(stage 6): write readyCondition; its doc comment says what it must do.
-	panic(exercise.NotImplemented(6, "replicaset.readyCondition"))
-}
-
-// maxRestarts is the highest restartCount among the pod's containers.
-func maxRestarts(p *corev1.Pod) int32 {
-	// TODO(stage 6): write maxRestarts; its doc comment says what it must do.
-	panic(exercise.NotImplemented(6, "replicaset.maxRestarts"))
-}
-
 //ownkube:end

@@ -54,64 +54,6 @@ func Filter(pod *snapshot.PodInfo, node *snapshot.NodeInfo) error {
 	return exercise.NotImplemented(5, "scheduler.Filter")
 }
 
-// checkReady refuses a node whose condition Ready is not True
-// (ReasonNotReady).
-func checkReady(pod *snapshot.PodInfo, node *snapshot.NodeInfo) error {
-	// TODO(stage 5): write checkReady; its doc comment says what it must do.
-	return exercise.NotImplemented(5, "scheduler.checkReady")
-}
-
-// checkUnschedulable refuses a node marked spec.unschedulable (cordoned)
-// with ReasonUnschedulable, unless the pod tolerates the taint
-// node.kubernetes.io/unschedulable:NoSchedule, as DaemonSet pods do.
-func checkUnschedulable(pod *snapshot.PodInfo, node *snapshot.NodeInfo) error {
-	// TODO(stage 5): write checkUnschedulable; its doc comment says what it must do.
-	return exercise.NotImplemented(5, "scheduler.checkUnschedulable")
-}
-
-// checkTaints refuses a node with a NoSchedule or NoExecute taint that the
-// pod does not tolerate, naming the first such taint
-// (ReasonUntoleratedTaint). PreferNoSchedule taints never refuse.
-func checkTaints(pod *snapshot.PodInfo, node *snapshot.NodeInfo) error {
-	// TODO(stage 5): write checkTaints; its doc comment says what it must do.
-	return exercise.NotImplemented(5, "scheduler.checkTaints")
-}
-
-// checkToleration answers nil when one of tolerations tolerates taint,
-// else an *Unfit naming the taint. A toleration tolerates a taint when its
-// effect is empty or the taint's, and either its operator is Exists and
-// its key empty (every taint) or the taint's, or its operator is Equal
-// (or empty) with the taint's key and value.
-func checkToleration(tolerations []corev1.Toleration, taint *corev1.Taint) error {
-	// TODO(stage 5): write checkToleration; its doc comment says what it must do.
-	return exercise.NotImplemented(5, "scheduler.checkToleration")
-}
-
-// checkNodeSelector refuses a node whose labels lack one of the pod's
-// nodeSelector pairs (ReasonNodeSelector).
-func checkNodeSelector(pod *snapshot.PodInfo, node *snapshot.NodeInfo) error {
-	// TODO(stage 5): write checkNodeSelector; its doc comment says what it must do.
-	return exercise.NotImplemented(5, "scheduler.checkNodeSelector")
-}
-
-// checkHostPorts refuses a node where a host port the pod asks for is in
-// use (ReasonHostPorts): same port and protocol ("" is TCP), and the same
-// IP, or either IP meaning every address ("" or 0.0.0.0).
-func checkHostPorts(pod *snapshot.PodInfo, node *snapshot.NodeInfo) error {
-	// TODO(stage 5): write checkHostPorts; its doc comment says what it must do.
-	return exercise.NotImplemented(5, "scheduler.checkHostPorts")
-}
-
-// checkResources refuses a node that would hold more pods than its
-// allocatable pods (ReasonTooManyPods), or where the pod's cpu or memory
-// request, when not zero, exceeds the allocatable left by the pods bound
-// there (ReasonInsufficientCPU, ReasonInsufficientMemory). It gives every
-// reason that applies, in that order.
-func checkResources(pod *snapshot.PodInfo, node *snapshot.NodeInfo) error {
-	// TODO(stage 5): write checkResources; its doc comment says what it must do.
-	return exercise.NotImplemented(5, "scheduler.checkResources")
-}
-
 // Score scores each of nodes, all feasible for pod, as the package doc
 // says: LeastAllocatedWeight × least-allocated + SpreadWeight × spread,
 // each 0–MaxScore. Least-allocated averages, for cpu and memory, the share

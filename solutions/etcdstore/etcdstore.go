@@ -229,12 +229,3 @@ func TranslateEvent(e *clientv3.Event) (Event, error) {
 }
 
 //ownkube:end
-
-// missingOrChanged tells from the Else branch of a failed compare-and-swap
-// whether the key is gone or was changed.
-func missingOrChanged(resp *clientv3.TxnResponse) error {
-	if len(resp.Responses) > 0 && len(resp.Responses[0].GetResponseRange().Kvs) > 0 {
-		return ErrConflict
-	}
-	return ErrNotFound
-}

@@ -149,5 +149,3 @@ func setCondition(conds []corev1.PodCondition, typ corev1.PodConditionType, ok b
 }
 
 //ownkube:end
-
-func ptrTo[T any](v T) *T { return &v }

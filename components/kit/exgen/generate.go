@@ -112,6 +112,7 @@ func (g *generator) parse(name, rel string, src []byte) (*goFile, error) {
 // genPackage generates the files of one directory into res.
 func (g *generator) genPackage(files []*goFile, res *Result) error {
 	decls := g.typeDecls(files)
+	markDropped(files)
 	for _, gf := range files {
 		out, err := g.genFile(gf, decls[gf.file.Name.Name])
 		if err != nil {
@@ -119,9 +120,51 @@ func (g *generator) genPackage(files []*goFile, res *Result) error {
 		}
 		res.Files[gf.rel] = out
 		res.Regions += len(gf.regions)
-		res.Stubs += gf.funcs()
+		res.Stubs += gf.stubs()
 	}
 	return nil
+}
+
+// markDropped finds the region functions the exercise leaves out: the
+// unexported plain functions that no code of their package names outside
+// the regions' bodies (given code, tests, signatures). They are how the
+// solution happens to be written; a stub of one would be dead code, and the
+// learner writes helpers of their own.
+func markDropped(files []*goFile) {
+	named := map[string]map[string]bool{} // package name → identifiers named
+	for _, gf := range files {
+		pkg := gf.file.Name.Name
+		if named[pkg] == nil {
+			named[pkg] = map[string]bool{}
+		}
+		own := map[ast.Node]bool{}
+		for _, r := range gf.regions {
+			for _, fn := range r.funcs {
+				own[fn.Body], own[fn.Name] = true, true
+			}
+		}
+		ast.Inspect(gf.file, func(n ast.Node) bool {
+			if n != nil && own[n] {
+				return false
+			}
+			if id, ok := n.(*ast.Ident); ok {
+				named[pkg][id.Name] = true
+			}
+			return true
+		})
+	}
+	for _, gf := range files {
+		for _, r := range gf.regions {
+			for _, fn := range r.funcs {
+				if fn.Recv == nil && !fn.Name.IsExported() && !named[gf.file.Name.Name][fn.Name.Name] {
+					if gf.drop == nil {
+						gf.drop = map[*ast.FuncDecl]bool{}
+					}
+					gf.drop[fn] = true
+				}
+			}
+		}
+	}
 }
 
 // typeDecls indexes the type declarations of a directory by package name

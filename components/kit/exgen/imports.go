@@ -57,14 +57,16 @@ func importMap(refs []importRef) map[string]string {
 	return m
 }
 
-// usedNames collects every x in a selector x.Y outside the skipped blocks,
-// the bodies about to be replaced: what the file still needs to import.
-func usedNames(f *ast.File, skip map[*ast.BlockStmt]bool) map[string]bool {
+// usedNames collects every x in a selector x.Y outside the skipped nodes,
+// the bodies about to be replaced and the functions dropped: what the file
+// still needs to import.
+func usedNames(f *ast.File, skip map[ast.Node]bool) map[string]bool {
 	used := map[string]bool{}
 	ast.Inspect(f, func(n ast.Node) bool {
+		if n != nil && skip[n] {
+			return false
+		}
 		switch n := n.(type) {
-		case *ast.BlockStmt:
-			return !skip[n]
 		case *ast.SelectorExpr:
 			if x, ok := n.X.(*ast.Ident); ok {
 				used[x.Name] = true
