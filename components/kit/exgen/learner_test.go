@@ -238,3 +238,23 @@ func TestResetRestoresTheStub(t *testing.T) {
 		t.Fatalf("reset of an unknown function: %v", err)
 	}
 }
+
+func TestGivenCodeOutOfDateInALearnersFileIsDrift(t *testing.T) {
+	root := kit(t)
+	regenerate(t, root, false)
+	fillIn(t, root)
+	replaceIn(t, filepath.Join(root, "solutions", "calc", "calc.go"), `"hi"`, `"hello"`)
+	res, err := Generate(Config{Solutions: filepath.Join(root, "solutions")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Check(filepath.Join(root, "exercises"), res.Files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(rep.Drifts, func(d Drift) bool {
+		return strings.HasSuffix(d.Path, "calc/calc.go") && strings.HasPrefix(d.Problem, "given code outside your regions differs")
+	}) {
+		t.Fatalf("drifts %v: make exercises would bring the given code up to date, so the check must say so", rep.Drifts)
+	}
+}

@@ -129,8 +129,14 @@ func mergeImports(gen, cur []byte, stubsLeft bool) (edit, error) {
 	if len(missing) > 0 {
 		text = importBlock(append(slices.Clone(c.specs), missing...))
 	}
-	if g.start == g.end && text != "" { // gen has no imports: after its package clause
+	end := g.end
+	switch {
+	case g.start == g.end && text != "": // gen has no imports: after its package clause
 		text = "\n\n" + text
+	case g.start < g.end && text == "": // none left: nor the blank lines after them
+		for end < len(gen) && gen[end] == '\n' {
+			end++
+		}
 	}
-	return edit{start: g.start, end: g.end, text: text}, nil
+	return edit{start: g.start, end: end, text: text}, nil
 }

@@ -175,8 +175,9 @@ func importsOf(src []byte) (importSection, error) {
 	return sec, nil
 }
 
-// skeleton is src without its imports and with each region reduced to a
-// marker: the given code a learner's file shares with its generation.
+// skeleton is src without its imports and blank lines, and with each region
+// reduced to a marker: the given code a learner's file shares with its
+// generation. (Deleting the last import leaves fewer blank lines.)
 func skeleton(src []byte) ([]byte, error) {
 	spans, err := textSpans(src)
 	if err != nil {
@@ -190,7 +191,17 @@ func skeleton(src []byte) ([]byte, error) {
 	for _, s := range spans {
 		edits = append(edits, edit{start: s.start, end: s.end, text: "//ownkube:region\n"})
 	}
-	return applyEdits(src, edits)
+	out, err := applyEdits(src, edits)
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	for _, line := range lines(out) {
+		if len(bytes.TrimSpace(line)) > 0 {
+			b.Write(line)
+		}
+	}
+	return b.Bytes(), nil
 }
 
 // importBlock formats specs ("name path") as one import declaration in
