@@ -75,6 +75,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 func generate(o options, stdout, stderr io.Writer) error {
+	if _, err := os.Stat(o.solutions); os.IsNotExist(err) {
+		fmt.Fprintf(stdout, "exgen: no %s/ here (a student release): nothing to generate; %s/ is yours\n", filepath.ToSlash(o.solutions), filepath.ToSlash(o.exercises))
+		return nil
+	}
 	res, err := exgen.Generate(exgen.Config{Solutions: o.solutions})
 	if err != nil {
 		return err

@@ -84,3 +84,16 @@ func TestAStaleSuiteRecordFailsTheCheck(t *testing.T) {
 	runExgen(t, 0)
 	runExgen(t, 0, "-check")
 }
+
+func TestAStudentReleaseHasNothingToGenerateOrCheck(t *testing.T) {
+	root := kit(t)
+	runExgen(t, 0)
+	if err := os.RemoveAll(filepath.Join(root, "solutions")); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{nil, {"-check"}} {
+		if out := runExgen(t, 0, args...); !strings.Contains(out, "a student release") {
+			t.Errorf("exgen %v:\n%s", args, out)
+		}
+	}
+}

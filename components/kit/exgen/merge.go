@@ -3,6 +3,7 @@ package exgen
 import (
 	"bytes"
 	"fmt"
+	"path"
 	"slices"
 )
 
@@ -51,7 +52,7 @@ func merge(rel string, gen, cur []byte, old records) (*merged, error) {
 		m.learner++
 		edits = append(edits, edit{start: g.start, end: g.end, text: string(c.text(cur))})
 		if rec, ok := old.regions[key]; !ok || rec != hashOf(g.text(gen)) {
-			m.warns = append(m.warns, fmt.Sprintf("the stub of %s changed in solutions/ since you started on it; kept yours: compare it with the new stub, or reset it (ownkube exercise reset <pkg>.%s)", g.key(), g.key()))
+			m.warns = append(m.warns, fmt.Sprintf("the stub of %s changed in solutions/ since you started on it; kept yours: compare it with the new stub, or reset it (ownkube exercise reset %s.%s)", g.key(), path.Base(path.Dir(rel)), g.key()))
 			if ok {
 				m.keepRecords[key] = rec
 			}
