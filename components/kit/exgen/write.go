@@ -14,7 +14,7 @@ import (
 // WriteReport says what Write did.
 type WriteReport struct {
 	Written  int      // files now as generated, written or already so
-	Merged   []string // a learner's files: given code regenerated, their regions kept
+	Merged   []string // a learner's files whose given code was regenerated, their regions kept
 	Deleted  []string // files whose solution is gone, removed unedited
 	Warnings []string // one line per file left alone or region kept against a changed stub
 }
@@ -76,13 +76,14 @@ func apply(dir string, s step, rep *WriteReport) error {
 	case s.keep:
 		return nil
 	}
-	if s.learner > 0 {
-		rep.Merged = append(rep.Merged, display(dir, s.rel))
-	} else {
+	if s.learner == 0 {
 		rep.Written++
 	}
 	if cur, err := os.ReadFile(name); err == nil && bytes.Equal(cur, s.data) {
 		return nil
+	}
+	if s.learner > 0 {
+		rep.Merged = append(rep.Merged, display(dir, s.rel)) // news only when it changes
 	}
 	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
 		return fmt.Errorf("exgen: %w", err)
