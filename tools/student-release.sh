@@ -39,6 +39,7 @@ images_note="No reference image was built when this release was made, so --refer
 if docker image inspect "$image" >/dev/null 2>&1; then
 	mkdir -p "$dir/images"
 	docker save -o "$dir/images/ownkube-solutions.tar" "$image"
+	chmod 644 "$dir/images/ownkube-solutions.tar"
 	images_note="The reference components ship as an image: load it once with \`docker load -i images/ownkube-solutions.tar\` (it is $image), and \`ownkube check --reference COMPONENTS\` can run them."
 fi
 
@@ -50,4 +51,4 @@ This copy of the kit has no \`solutions/\`: every target builds your code in
 \`exercises/\` (\`IMPL\` defaults to \`exercises\`), and \`-tags solutions\` builds do
 not compile here. $images_note
 NOTE
-echo "student-release: wrote $(git ls-files | grep -vc '^solutions/') files to $dir (exercises/ generated); reference image: $( [ -d "$dir/images" ] && echo saved || echo not built)"
+echo "student-release: wrote $(find "$dir" -type f | wc -l) files to $dir (exercises/ generated); reference image: $( [ -d "$dir/images" ] && echo saved || echo not built)"
