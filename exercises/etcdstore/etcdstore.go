@@ -88,8 +88,10 @@ func Delete(ctx context.Context, kv clientv3.KV, key string, rev int64) (int64, 
 
 // List returns every key under prefix, in key order, as the store was at
 // revision rev (0: now), with that revision: a list's resourceVersion, from
-// which a watch can carry on without missing a change. A revision that was
-// compacted gives an error wrapping ErrCompacted.
+// which a watch can carry on without missing a change. A list at a past
+// revision returns that revision, not the store's current one; a list at 0
+// returns the revision etcd answered at. A revision that was compacted
+// gives an error wrapping ErrCompacted.
 func List(ctx context.Context, kv clientv3.KV, prefix string, rev int64) ([]KeyValue, int64, error) {
 	// TODO(stage 2): write List; its doc comment says what it must do.
 	return nil, 0, exercise.NotImplemented(2, "etcdstore.List")
@@ -100,13 +102,20 @@ func List(ctx context.Context, kv clientv3.KV, prefix string, rev int64) ([]KeyV
 //ownkube:begin stage=3
 
 // Watch streams every change under prefix from revision rev on (rev
-// included), in order, until ctx ends; the channel is then closed. A stream
-// that fails ends with one watch.Error event whose Err says why: it wraps
-// ErrCompacted when etcd no longer keeps revision rev, and the caller must
-// list again.
+// included), in order, until ctx ends. When etcd reports progress while
+// nothing under prefix changes, it sends a watch.Bookmark whose Revision is
+// the revision the watch has caught up with: the API server's bookmarks and
+// a cache's "how fresh am I" come from these. A stream that fails ends with
+// one watch.Error event whose Err says why: it wraps ErrCompacted when etcd
+// no longer keeps revision rev, and the caller must list again.
+//
+// When ctx ends, the etcd watch ends with it, the goroutine that forwards
+// events returns and the channel is closed: nothing is left running.
 //
 // Hint: ask etcd for the previous value of each key (a deleted object is
-// reported as it was) and for progress notifications (bookmarks).
+// reported as it was) and for progress notifications (WithProgressNotify);
+// open the etcd watch with ctx (or a context derived from it), never a
+// context of its own.
 func Watch(ctx context.Context, w clientv3.Watcher, prefix string, rev int64) (<-chan Event, error) {
 	// TODO(stage 3): write Watch; its doc comment says what it must do.
 	return nil, exercise.NotImplemented(3, "etcdstore.Watch")
@@ -114,7 +123,11 @@ func Watch(ctx context.Context, w clientv3.Watcher, prefix string, rev int64) (<
 
 // TranslateEvent turns one etcd event into a Kubernetes watch event: a put
 // of a new key is Added, a put of an existing key Modified, a delete Deleted
-// and carries the object as it was before.
+// and carries the object as it was before (in Value and PrevValue). Key,
+// Value and Revision come from the event's key-value, PrevValue from its
+// previous key-value when etcd sent one. A delete without its previous
+// value (a watch opened without WithPrevKV) cannot say what was deleted:
+// it is an error, never a Deleted event with an empty object.
 func TranslateEvent(e *clientv3.Event) (Event, error) {
 	// TODO(stage 3): write TranslateEvent; its doc comment says what it must do.
 	return Event{}, exercise.NotImplemented(3, "etcdstore.TranslateEvent")

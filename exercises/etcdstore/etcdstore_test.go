@@ -9,6 +9,7 @@ import (
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.uber.org/goleak"
 	"k8s.io/apimachinery/pkg/watch"
 
 	"github.com/ownkube/ownkube/components/etcd/etcdtest"
@@ -99,9 +100,16 @@ func TestListReturnsThePrefixInKeyOrderWithTheStoreRevision(t *testing.T) {
 	if rev != last.Revision {
 		t.Fatalf("list revision %d, want the store's revision %d", rev, last.Revision)
 	}
-	old, _, err := etcdstore.List(ctx, kv, "/registry/pods/", first-1)
+	old, oldRev, err := etcdstore.List(ctx, kv, "/registry/pods/", first-1)
 	if err != nil || len(old) != 0 {
 		t.Fatalf("list at a revision before the pods existed: %+v, %v", old, err)
+	}
+	if oldRev != first-1 {
+		t.Fatalf("list at revision %d answered revision %d: a past list's resourceVersion is the revision it was read at", first-1, oldRev)
+	}
+	mid, midRev, err := etcdstore.List(ctx, kv, "/registry/pods/", first)
+	if err != nil || len(mid) != 1 || mid[0].Key != "/registry/pods/b/x" || midRev != first {
+		t.Fatalf("list at revision %d: %+v at %d, %v; want only /registry/pods/b/x at %d", first, mid, midRev, err, first)
 	}
 }
 
@@ -155,6 +163,86 @@ func TestWatchFromACompactedRevisionEndsWithErrCompacted(t *testing.T) {
 	}
 	if _, _, err := etcdstore.List(ctx, kv, "/registry/pods/", rev); !errors.Is(err, etcdstore.ErrCompacted) {
 		t.Fatalf("list at a compacted revision: got %v, want ErrCompacted", err)
+	}
+}
+
+func TestWatchReportsProgressWithBookmarks(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	kv := etcdtest.Start(t).Client // etcd reports progress every second
+	rev, err := etcdstore.Create(ctx, kv, "/registry/configmaps/default/elsewhere", []byte("v1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	events, err := etcdstore.Watch(ctx, kv, "/registry/pods/", rev) // etcd reports no progress to a watch ahead of it
+	if err != nil {
+		t.Fatal(err)
+	}
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case ev, ok := <-events:
+			if !ok {
+				t.Fatal("the watch closed before a bookmark")
+			}
+			if ev.Type != watch.Bookmark {
+				t.Fatalf("got %s %s on a prefix nothing was written to, want a Bookmark", ev.Type, ev.Key)
+			}
+			if ev.Revision < rev {
+				t.Fatalf("bookmark at revision %d, want the store's revision %d or later: a watch on a quiet prefix still learns how far it has caught up", ev.Revision, rev)
+			}
+			return
+		case <-timeout:
+			t.Fatal("no bookmark within 10s on a quiet prefix: ask etcd for progress notifications")
+		}
+	}
+}
+
+func TestWatchEndsWithItsContextAndLeavesNoGoroutine(t *testing.T) {
+	kv := etcdtest.Start(t).Client
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	rev, err := etcdstore.Create(ctx, kv, "/registry/pods/default/a", []byte("v1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	running := goleak.IgnoreCurrent() // embedded etcd's and the client's own goroutines
+	watchCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	events, err := etcdstore.Watch(watchCtx, kv, "/registry/pods/", rev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev := nextChange(t, events); ev.Type != watch.Added {
+		t.Fatalf("got %s, want the Added event of the pod", ev.Type)
+	}
+	stop()
+	timeout := time.After(10 * time.Second)
+	for closed := false; !closed; {
+		select {
+		case _, ok := <-events:
+			closed = !ok
+		case <-timeout:
+			t.Fatal("the channel was not closed within 10s of the watch's context ending")
+		}
+	}
+	// The etcd watch itself must end too: a stream opened with a context
+	// of its own outlives the caller's and keeps its goroutines.
+	if err := noNewGoroutines(running, 5*time.Second); err != nil {
+		t.Fatalf("the watch left goroutines behind once its context ended: %v", err)
+	}
+}
+
+// noNewGoroutines waits up to timeout for every goroutine not ignored to
+// end: etcd's client and server wind a cancelled stream down in the
+// background, and goleak alone retries for half a second only.
+func noNewGoroutines(ignore goleak.Option, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		err := goleak.Find(ignore)
+		if err == nil || time.Now().After(deadline) {
+			return err
+		}
 	}
 }
 

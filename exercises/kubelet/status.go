@@ -13,21 +13,25 @@ import (
 
 //ownkube:begin stage=4
 
-// Status computes a pod's status from what runs for it, keeping from the
-// pod's current status what the kubelet does not decide (PodScheduled, QoS
-// class, hostIP) and the transition times of conditions that did not
-// change. It sets:
+// Status computes a pod's status from what runs for it at time now. It
+// starts from a copy of the pod's current status and never changes pod
+// itself (it comes from the informer's cache). It keeps what the kubelet
+// does not decide: the PodScheduled condition as the scheduler set it, the
+// QoS class the API server set, and hostIP and hostIPs. It sets:
 //
 //   - the phase: Pending until every container has started, Running while
 //     any runs or will be restarted, Succeeded when all exited 0 for good,
 //     Failed when all exited for good and one failed;
-//   - podIP from the sandbox, startTime once (at the first status);
-//   - one ContainerStatus per container, in spec order: Waiting
-//     (ContainerCreating, CrashLoopBackOff while backing off, or
-//     ErrImageNeverPull with a message saying what to do), Running, or
-//     Terminated with its exit code; the previous attempt as LastTerminationState;
-//     Ready from the probes; restartCount from the newest attempt;
-//   - the conditions Initialized, ContainersReady and Ready.
+//   - podIP and podIPs from the running sandbox;
+//   - startTime once: now, at the first status; a startTime already set is
+//     kept, across syncs and container restarts;
+//   - one ContainerStatus per container, in spec order (containerStatus);
+//   - the conditions Initialized (always True: there are no init
+//     containers), ContainersReady and Ready (both True when the phase is
+//     Running and every container is ready, else False with reason
+//     ContainersNotReady). Each condition's lastTransitionTime is now when
+//     it first appears or its status changes, and is kept as it was while
+//     its status stays the same.
 func Status(pod *corev1.Pod, observed podstate.Pod, probes podstate.Probes, now time.Time) (corev1.PodStatus, error) {
 	// TODO(stage 4): write Status; its doc comment says what it must do.
 	return corev1.PodStatus{}, exercise.NotImplemented(4, "kubelet.Status")

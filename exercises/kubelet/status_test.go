@@ -8,6 +8,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/ownkube/ownkube/components/kubelet/podstate"
 	"github.com/ownkube/ownkube/exercises/kubelet"
@@ -68,20 +69,105 @@ func TestStatus(t *testing.T) {
 	}
 }
 
+func TestStatusSetsEachConditionAtNowWhenItFirstAppears(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		ready map[string]bool
+		want  corev1.ConditionStatus // of ContainersReady and Ready
+	}{
+		{"ready", map[string]bool{"a": true}, corev1.ConditionTrue},
+		{"not ready", nil, corev1.ConditionFalse},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			observed := podstate.Pod{Sandboxes: running(), Containers: []podstate.Container{up("a", 0)}}
+			st, err := kubelet.Status(pod(corev1.RestartPolicyAlways, "a"), observed, podstate.Probes{Ready: c.ready}, t0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := map[corev1.PodConditionType]corev1.ConditionStatus{
+				corev1.PodInitialized: corev1.ConditionTrue, corev1.ContainersReady: c.want, corev1.PodReady: c.want}
+			for typ, status := range want {
+				cond := condition(st, typ)
+				if cond == nil {
+					t.Fatalf("no condition %s in %+v", typ, st.Conditions)
+				}
+				if cond.Status != status || !cond.LastTransitionTime.Time.Equal(t0) {
+					t.Fatalf("condition %s: %s since %v, want %s since now (%v)", typ, cond.Status, cond.LastTransitionTime, status, t0)
+				}
+			}
+		})
+	}
+}
+
 func TestStatusKeepsTransitionTimesOfUnchangedConditions(t *testing.T) {
 	p := pod(corev1.RestartPolicyAlways, "a")
 	observed := podstate.Pod{Sandboxes: running(), Containers: []podstate.Container{up("a", 0)}}
 	ready := podstate.Probes{Ready: map[string]bool{"a": true}}
-	first, _ := kubelet.Status(p, observed, ready, t0)
+	first, err := kubelet.Status(p, observed, ready, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
 	p.Status = first
 	second, err := kubelet.Status(p, observed, ready, t0.Add(time.Minute))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i, c := range second.Conditions {
-		if !c.LastTransitionTime.Equal(&first.Conditions[i].LastTransitionTime) {
-			t.Fatalf("condition %s moved its transition time with no change", c.Type)
-		}
+	expectTransitions(t, "a minute later, nothing changed", second, map[corev1.PodConditionType]time.Time{
+		corev1.PodInitialized: t0, corev1.ContainersReady: t0, corev1.PodReady: t0})
+	p.Status = second
+	third, err := kubelet.Status(p, observed, podstate.Probes{}, t0.Add(2*time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	expectTransitions(t, "two minutes later, the probe fails", third, map[corev1.PodConditionType]time.Time{
+		corev1.PodInitialized: t0, corev1.ContainersReady: t0.Add(2 * time.Minute), corev1.PodReady: t0.Add(2 * time.Minute)})
+}
+
+func TestStatusSetsStartTimeOnce(t *testing.T) {
+	p := pod(corev1.RestartPolicyAlways, "a")
+	first, err := kubelet.Status(p, podstate.Pod{}, podstate.Probes{}, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.StartTime == nil || !first.StartTime.Time.Equal(t0) {
+		t.Fatalf("first status: startTime %v, want now (%v)", first.StartTime, t0)
+	}
+	p.Status = first
+	observed := podstate.Pod{Sandboxes: running(), Containers: []podstate.Container{up("a", 1), exited("a", 1, 0, t0.Add(time.Minute))}}
+	later, err := kubelet.Status(p, observed, podstate.Probes{}, t0.Add(2*time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if later.StartTime == nil || !later.StartTime.Time.Equal(t0) {
+		t.Fatalf("after a restart: startTime %v, want the first one (%v) kept", later.StartTime, t0)
+	}
+}
+
+func TestStatusKeepsWhatTheKubeletDoesNotDecide(t *testing.T) {
+	p := pod(corev1.RestartPolicyAlways, "a")
+	scheduled := metav1.NewTime(t0.Add(-time.Hour))
+	p.Status = corev1.PodStatus{
+		Phase:      corev1.PodPending,
+		Conditions: []corev1.PodCondition{{Type: corev1.PodScheduled, Status: corev1.ConditionTrue, LastTransitionTime: scheduled}},
+		QOSClass:   corev1.PodQOSBurstable,
+		HostIP:     "172.18.0.3", HostIPs: []corev1.HostIP{{IP: "172.18.0.3"}},
+	}
+	observed := podstate.Pod{Sandboxes: running(), Containers: []podstate.Container{up("a", 0)}}
+	st, err := kubelet.Status(p, observed, podstate.Probes{Ready: map[string]bool{"a": true}}, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := condition(st, corev1.PodScheduled); c == nil || c.Status != corev1.ConditionTrue || !c.LastTransitionTime.Equal(&scheduled) {
+		t.Fatalf("PodScheduled %+v, want it kept as the scheduler set it (True since %v)", c, scheduled)
+	}
+	if st.QOSClass != corev1.PodQOSBurstable {
+		t.Fatalf("qosClass %q, want Burstable kept: the API server decides it", st.QOSClass)
+	}
+	if st.HostIP != "172.18.0.3" || len(st.HostIPs) != 1 || st.HostIPs[0].IP != "172.18.0.3" {
+		t.Fatalf("hostIP %q, hostIPs %v, want 172.18.0.3 kept", st.HostIP, st.HostIPs)
+	}
+	if p.Status.Conditions[0].Type != corev1.PodScheduled || len(p.Status.Conditions) != 1 {
+		t.Fatalf("the pod passed in was changed: %+v", p.Status.Conditions)
 	}
 }
 
@@ -105,6 +191,29 @@ func TestHeartbeat(t *testing.T) {
 		down.Status != corev1.ConditionFalse || !down.LastTransitionTime.Time.Equal(t0.Add(2*time.Minute)) {
 		t.Fatalf("later %+v, down %+v", later, down)
 	}
+}
+
+// expectTransitions checks the lastTransitionTime of each condition in want.
+func expectTransitions(t *testing.T, when string, st corev1.PodStatus, want map[corev1.PodConditionType]time.Time) {
+	t.Helper()
+	for typ, at := range want {
+		c := condition(st, typ)
+		if c == nil {
+			t.Fatalf("%s: no condition %s in %+v", when, typ, st.Conditions)
+		}
+		if !c.LastTransitionTime.Time.Equal(at) {
+			t.Fatalf("%s: condition %s (%s) last moved at %v, want %v", when, typ, c.Status, c.LastTransitionTime, at)
+		}
+	}
+}
+
+func condition(st corev1.PodStatus, typ corev1.PodConditionType) *corev1.PodCondition {
+	for i := range st.Conditions {
+		if st.Conditions[i].Type == typ {
+			return &st.Conditions[i]
+		}
+	}
+	return nil
 }
 
 func isReady(st corev1.PodStatus) bool {

@@ -35,7 +35,8 @@
 // # Scoring
 //
 // A node's score is LeastAllocatedWeight × least-allocated +
-// SpreadWeight × spread, each part 0–MaxScore:
+// SpreadWeight × spread, each part 0–MaxScore, computed in integers that
+// truncate at every division (Score says each step):
 //
 //   - least-allocated: for cpu and memory, the fraction of the node's
 //     allocatable left free once the pod is placed, × MaxScore; the two are

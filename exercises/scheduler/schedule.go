@@ -54,15 +54,23 @@ func Filter(pod *snapshot.PodInfo, node *snapshot.NodeInfo) error {
 	return exercise.NotImplemented(5, "scheduler.Filter")
 }
 
-// Score scores each of nodes, all feasible for pod, as the package doc
-// says: LeastAllocatedWeight × least-allocated + SpreadWeight × spread,
-// each 0–MaxScore. Least-allocated averages, for cpu and memory, the share
-// of allocatable left free by NonZeroRequested plus the pod's
-// NonZeroRequests (0 when nothing is left or allocatable is 0). Spread is
-// MaxScore × (most − here) / most, where here counts the pods of the pod's
-// owner on the node and most is the largest such count over nodes;
-// MaxScore everywhere when most is 0. The error is for nodes that cannot
-// be scored.
+// Score scores each of nodes, all feasible for pod, in the order given, as
+// the package doc says: LeastAllocatedWeight × least-allocated +
+// SpreadWeight × spread, each 0–MaxScore. Every step is integer arithmetic
+// that truncates, as kube's scoring does, so the scores are exact:
+//
+//   - for cpu (MilliCPU) and for memory, with used = NonZeroRequested +
+//     the pod's NonZeroRequests: free = (allocatable − used) × MaxScore /
+//     allocatable, truncated (0 when used exceeds allocatable or
+//     allocatable is 0);
+//   - least-allocated = (free cpu + free memory) / 2, truncated: 72.5% and
+//     75% free give free 72 and 75, and least-allocated 73 (not 74, as
+//     rounding the exact average 73.75 would);
+//   - spread = MaxScore × (most − here) / most, truncated, where here
+//     counts the pods of the pod's owner on the node and most is the
+//     largest such count over nodes; MaxScore everywhere when most is 0.
+//
+// A NodeInfo without its Node cannot be scored: that is the error.
 func Score(pod *snapshot.PodInfo, nodes []*snapshot.NodeInfo) ([]snapshot.NodeScore, error) {
 	// TODO(stage 5): write Score; its doc comment says what it must do.
 	return nil, exercise.NotImplemented(5, "scheduler.Score")

@@ -15,13 +15,17 @@ import (
 //
 //   - a pod being deleted (deletionTimestamp set), or no longer meant for
 //     this node (pod nil), is torn down: running containers are killed
-//     with the pod's grace period, then the sandbox, then everything is
-//     removed; an empty plan then means the pod is gone from the node;
+//     (reason "Killing") with the pod's grace period (gracePeriod; 0 for a
+//     nil pod), then the sandbox, then everything is removed; an empty plan
+//     then means the pod is gone from the node;
 //   - otherwise the sandbox is created if none runs, and each container
 //     that has not run yet is started; one whose liveness probe failed is
-//     killed; one that exited is restarted when the restart policy says so
-//     and its back-off (RestartDelay) has passed, else a WaitUntil says
-//     when to look again; a container whose image is missing is left alone;
+//     killed (reason "Unhealthy", the pod's grace period); one that exited
+//     is restarted when the restart policy says so and its back-off
+//     (RestartDelay of its restartCount, counted from its FinishedAt) has
+//     passed, else WaitUntil{At: the end of the back-off, Reason:
+//     "back-off restarting <container name>"} says when to look again; a
+//     container whose image is missing is left alone;
 //   - older attempts of a container are removed, keeping the newest; once
 //     no container will run again the sandbox is killed, freeing its IP.
 func Plan(pod *corev1.Pod, observed podstate.Pod, probes podstate.Probes, now time.Time, policy podstate.Policy) ([]podstate.Action, error) {

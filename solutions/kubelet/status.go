@@ -12,21 +12,25 @@ import (
 
 //ownkube:begin stage=4
 
-// Status computes a pod's status from what runs for it, keeping from the
-// pod's current status what the kubelet does not decide (PodScheduled, QoS
-// class, hostIP) and the transition times of conditions that did not
-// change. It sets:
+// Status computes a pod's status from what runs for it at time now. It
+// starts from a copy of the pod's current status and never changes pod
+// itself (it comes from the informer's cache). It keeps what the kubelet
+// does not decide: the PodScheduled condition as the scheduler set it, the
+// QoS class the API server set, and hostIP and hostIPs. It sets:
 //
 //   - the phase: Pending until every container has started, Running while
 //     any runs or will be restarted, Succeeded when all exited 0 for good,
 //     Failed when all exited for good and one failed;
-//   - podIP from the sandbox, startTime once (at the first status);
-//   - one ContainerStatus per container, in spec order: Waiting
-//     (ContainerCreating, CrashLoopBackOff while backing off, or
-//     ErrImageNeverPull with a message saying what to do), Running, or
-//     Terminated with its exit code; the previous attempt as LastTerminationState;
-//     Ready from the probes; restartCount from the newest attempt;
-//   - the conditions Initialized, ContainersReady and Ready.
+//   - podIP and podIPs from the running sandbox;
+//   - startTime once: now, at the first status; a startTime already set is
+//     kept, across syncs and container restarts;
+//   - one ContainerStatus per container, in spec order (containerStatus);
+//   - the conditions Initialized (always True: there are no init
+//     containers), ContainersReady and Ready (both True when the phase is
+//     Running and every container is ready, else False with reason
+//     ContainersNotReady). Each condition's lastTransitionTime is now when
+//     it first appears or its status changes, and is kept as it was while
+//     its status stays the same.
 func Status(pod *corev1.Pod, observed podstate.Pod, probes podstate.Probes, now time.Time) (corev1.PodStatus, error) {
 	status := *pod.Status.DeepCopy()
 	if status.StartTime == nil {
@@ -78,6 +82,22 @@ func phase(pod *corev1.Pod, observed podstate.Pod) corev1.PodPhase {
 	return corev1.PodSucceeded
 }
 
+// containerStatus is the status of container c: its name and image,
+// imageID "docker://<image>", and
+//
+//   - no attempt yet: Waiting, with reason ErrImageNeverPull and a message
+//     saying to build the image when the image is missing, else
+//     ContainerCreating (also while the newest attempt is only created);
+//   - the newest attempt running: Running since its start, started, ready
+//     as its readiness probe says (probes.Ready);
+//   - the newest attempt exited and to be restarted (ShouldRestart):
+//     Waiting with reason CrashLoopBackOff, and that attempt as
+//     lastState.terminated;
+//   - exited for good: Terminated (terminated), not started.
+//
+// Once an attempt has started, containerID is "docker://<its ID>" and
+// restartCount its RestartCount. lastState.terminated is the attempt before
+// the newest (previous), if one is kept, except while backing off.
 func containerStatus(pod *corev1.Pod, c *corev1.Container, observed podstate.Pod, probes podstate.Probes) corev1.ContainerStatus {
 	cs := corev1.ContainerStatus{Name: c.Name, Image: c.Image, ImageID: "docker://" + c.Image}
 	latest := observed.Latest(c.Name)
@@ -122,6 +142,9 @@ func previous(observed podstate.Pod, name string, latest *podstate.Container) *p
 	return prev
 }
 
+// terminated is the Terminated state of an exited attempt: its exit code
+// and reason, containerID "docker://<its ID>", and when it started and
+// finished.
 func terminated(c *podstate.Container) *corev1.ContainerStateTerminated {
 	return &corev1.ContainerStateTerminated{
 		ExitCode: int32(c.ExitCode), Reason: c.Reason, ContainerID: "docker://" + c.ID,
