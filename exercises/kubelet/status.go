@@ -11,7 +11,7 @@ import (
 	"github.com/ownkube/ownkube/components/kubelet/podstate"
 )
 
-//ownkube:begin stage=4
+//ownkube:begin stage=1
 
 // Status computes a pod's status from what runs for it, keeping from the
 // pod's current status what the kubelet does not decide (PodScheduled, QoS
@@ -29,37 +29,37 @@ import (
 //     Ready from the probes; restartCount from the newest attempt;
 //   - the conditions Initialized, ContainersReady and Ready.
 func Status(pod *corev1.Pod, observed podstate.Pod, probes podstate.Probes, now time.Time) (corev1.PodStatus, error) {
-	// TODO(stage 4): write Status; its doc comment says what it must do.
-	return corev1.PodStatus{}, exercise.NotImplemented(4, "kubelet.Status")
+	// TODO(stage 1): write Status; its doc comment says what it must do.
+	return corev1.PodStatus{}, exercise.NotImplemented(1, "kubelet.Status")
 }
 
 // phase follows the kubelet's own rules (getPhase in Kubernetes).
 func phase(pod *corev1.Pod, observed podstate.Pod) corev1.PodPhase {
-	// TODO(stage 4): write phase; its doc comment says what it must do.
-	panic(exercise.NotImplemented(4, "kubelet.phase"))
+	// TODO(stage 1): write phase; its doc comment says what it must do.
+	panic(exercise.NotImplemented(1, "kubelet.phase"))
 }
 
 func containerStatus(pod *corev1.Pod, c *corev1.Container, observed podstate.Pod, probes podstate.Probes) corev1.ContainerStatus {
-	// TODO(stage 4): write containerStatus.
-	panic(exercise.NotImplemented(4, "kubelet.containerStatus"))
+	// TODO(stage 1): write containerStatus.
+	panic(exercise.NotImplemented(1, "kubelet.containerStatus"))
 }
 
 // previous returns the attempt of a container before the newest, if kept.
 func previous(observed podstate.Pod, name string, latest *podstate.Container) *podstate.Container {
-	// TODO(stage 4): write previous; its doc comment says what it must do.
-	panic(exercise.NotImplemented(4, "kubelet.previous"))
+	// TODO(stage 1): write previous; its doc comment says what it must do.
+	panic(exercise.NotImplemented(1, "kubelet.previous"))
 }
 
 func terminated(c *podstate.Container) *corev1.ContainerStateTerminated {
-	// TODO(stage 4): write terminated.
-	panic(exercise.NotImplemented(4, "kubelet.terminated"))
+	// TODO(stage 1): write terminated.
+	panic(exercise.NotImplemented(1, "kubelet.terminated"))
 }
 
 // setCondition sets a condition, keeping its transition time unless its
 // status changes.
 func setCondition(conds []corev1.PodCondition, typ corev1.PodConditionType, ok bool, reason string, now time.Time) []corev1.PodCondition {
-	// TODO(stage 4): write setCondition; its doc comment says what it must do.
-	panic(exercise.NotImplemented(4, "kubelet.setCondition"))
+	// TODO(stage 1): write setCondition; its doc comment says what it must do.
+	panic(exercise.NotImplemented(1, "kubelet.setCondition"))
 }
 
 //ownkube:end
