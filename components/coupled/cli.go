@@ -109,7 +109,7 @@ func ReadPod(data []byte, source, namespace string, namespaceGiven bool) (*corev
 	}
 	pod, err := kubelet.DecodePod(data, ns, meta.Metadata.Name)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %s", source, message(err))
+		return nil, fmt.Errorf("%s: %s", source, statusMessage(err))
 	}
 	return pod, nil
 }

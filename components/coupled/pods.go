@@ -16,7 +16,6 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/ownkube/ownkube/components/cluster"
-	"github.com/ownkube/ownkube/components/kubectl"
 )
 
 // PodCreate runs pod on node: in stage 2 it records the pod first (failing
@@ -34,7 +33,7 @@ func (c *CLI) PodCreate(ctx context.Context, pod *corev1.Pod, node string) error
 	}
 	got, err := nc.Put(ctx, pod, c.cfg.Timeout)
 	if err != nil {
-		err = fmt.Errorf("node %s: %s", node, message(err))
+		err = fmt.Errorf("node %s did not run pod %s: %s", node, pod.Name, message(err))
 		if c.records != nil { // it never ran: free the name again
 			if derr := c.records.DeletePod(context.WithoutCancel(ctx), pod.Namespace, pod.Name); derr != nil && !isNotFound(derr) {
 				err = errors.Join(err, fmt.Errorf("remove the record of pod %s: %s", pod.Name, message(derr)))
@@ -308,12 +307,29 @@ func applyLabels(p *corev1.Pod, set map[string]string, remove []string, overwrit
 	return nil
 }
 
-// message is what a user reads of err: kubectl's words for an API Status.
+// message is what a user reads of err: an API Status as its reason and
+// message, a stub's with what to do about it.
 func message(err error) string {
 	var status apierrors.APIStatus
+	if !errors.As(err, &status) {
+		return err.Error()
+	}
+	st := status.Status()
+	msg := st.Message
+	if st.Reason == "NotImplemented" && !strings.Contains(msg, "exercises/") {
+		msg += ": write it in exercises/ to pass this stage"
+	}
+	if st.Reason == "" {
+		return msg
+	}
+	return fmt.Sprintf("(%s) %s", st.Reason, msg)
+}
+
+// statusMessage is the message alone of an API Status.
+func statusMessage(err error) string {
+	var status apierrors.APIStatus
 	if errors.As(err, &status) {
-		return kubectl.Message(err)
+		return status.Status().Message
 	}
 	return err.Error()
 }
-
