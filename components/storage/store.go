@@ -68,7 +68,9 @@ func (s *Store) key(r api.Resource, namespace, name string) string {
 	return prefixUnder(s.root, r, namespace) + name
 }
 
-func (s *Store) prefix(r api.Resource, namespace string) string { return prefixUnder(s.root, r, namespace) }
+func (s *Store) prefix(r api.Resource, namespace string) string {
+	return prefixUnder(s.root, r, namespace)
+}
 
 func prefixUnder(root string, r api.Resource, namespace string) string {
 	p := root + r.Resource + "/"
