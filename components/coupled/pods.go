@@ -242,7 +242,16 @@ func (c *CLI) PodLabel(ctx context.Context, name string, args []string, overwrit
 	}
 	relabel := func(p *corev1.Pod) error { return applyLabels(p, set, remove, overwrite) }
 	if c.records != nil {
-		if _, err := c.records.UpdatePod(ctx, c.cfg.Namespace, name, relabel); err != nil {
+		// The node's copy takes the labels before the record does, on every
+		// attempt: whichever write wins the record last, its labels (all of
+		// them) were pushed after any stale attempt's, which then retried.
+		relabelBoth := func(p *corev1.Pod) error {
+			if err := relabel(p); err != nil {
+				return err
+			}
+			return c.pushLabels(ctx, p)
+		}
+		if _, err := c.records.UpdatePod(ctx, c.cfg.Namespace, name, relabelBoth); err != nil {
 			if isNotFound(err) {
 				return fmt.Errorf("pod %s not found in namespace %s: `ownkube pod list` shows the pods there", name, c.cfg.Namespace)
 			}
@@ -261,6 +270,24 @@ func (c *CLI) PodLabel(ctx context.Context, name string, args []string, overwrit
 		}
 	}
 	fmt.Fprintf(c.cfg.Out, "pod/%s labeled\n", name)
+	return nil
+}
+
+// pushLabels gives the node of a recorded pod the pod's labels (a pod
+// whose node is gone keeps them in its record only).
+func (c *CLI) pushLabels(ctx context.Context, pod *corev1.Pod) error {
+	nc, err := c.node(ctx, pod.Spec.NodeName)
+	if errors.Is(err, cluster.ErrNoNode) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	onNode := pod.DeepCopy()
+	onNode.ResourceVersion = ""
+	if _, err := nc.Put(ctx, onNode, c.cfg.Timeout); err != nil {
+		return fmt.Errorf("node %s: %s", nc.Node, message(err))
+	}
 	return nil
 }
 
