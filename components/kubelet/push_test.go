@@ -124,6 +124,9 @@ func TestADeletedPushedPodIsGoneWhenTheDeleteAnswers(t *testing.T) {
 	if code := call(t, "PUT", base+"/pods/default/web", echoPod, nil); code != http.StatusCreated {
 		t.Fatalf("PUT: %d, want 201", code)
 	}
+	rt.mu.Lock()
+	rt.stopDelay = 200 * time.Millisecond // so an answer that does not wait for the teardown is seen early
+	rt.mu.Unlock()
 	if code := call(t, "DELETE", base+"/pods/default/web?gracePeriodSeconds=0", "", nil); code != http.StatusOK {
 		t.Fatalf("DELETE: %d, want 200", code)
 	}
