@@ -40,7 +40,7 @@ func TestReadPodChecksTheManifestBeforeAnythingChanges(t *testing.T) {
 		{"not YAML", "metadata: [", "is not a pod manifest"},
 		{"another kind", "kind: Service\nmetadata: {name: web}\n", "holds a Service"},
 		{"no name", "kind: Pod\nspec: {}\n", "has no metadata.name"},
-		{"no containers", "kind: Pod\nmetadata: {name: web}\n", "Invalid"},
+		{"no containers", "kind: Pod\nmetadata: {name: web}\n", "is invalid: spec.containers: Required value"},
 		{"a namespace other than -n's", "kind: Pod\nmetadata: {name: web, namespace: a}\n", "drop one of them"},
 	} {
 		_, err := ReadPod([]byte(tc.data), "f.yaml", "b", true)
