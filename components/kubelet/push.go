@@ -110,7 +110,38 @@ func (s *PushSource) Synced(key string, err error) {
 	} else {
 		s.errs[key] = err
 	}
+	if pod := s.pods[key]; pod != nil {
+		switch {
+		case exercise.IsNotImplemented(err):
+			s.pods[key] = withNotImplemented(pod, err, s.now())
+		case err == nil && slices.ContainsFunc(pod.Status.Conditions, isNotImplemented):
+			next := pod.DeepCopy() // the stub has been written since
+			next.Status.Conditions = slices.DeleteFunc(next.Status.Conditions, isNotImplemented)
+			s.pods[key] = next
+		}
+	}
 	s.notifyLocked()
+}
+
+// ConditionNotImplemented is the condition a pod carries while a stub of the
+// learner's keeps the kubelet from syncing it.
+const ConditionNotImplemented corev1.PodConditionType = "ownkube.io/NotImplemented"
+
+func isNotImplemented(c corev1.PodCondition) bool { return c.Type == ConditionNotImplemented }
+
+// withNotImplemented is pod with the condition that says which stub stops it.
+func withNotImplemented(pod *corev1.Pod, err error, now time.Time) *corev1.Pod {
+	c := corev1.PodCondition{Type: ConditionNotImplemented, Status: corev1.ConditionTrue, Reason: "NotImplemented",
+		Message: err.Error(), LastTransitionTime: metav1.Time{Time: now}}
+	for _, old := range pod.Status.Conditions {
+		if old.Type == c.Type && old.Message == c.Message {
+			return pod
+		}
+	}
+	next := pod.DeepCopy()
+	next.Status.Conditions = slices.DeleteFunc(next.Status.Conditions, isNotImplemented)
+	next.Status.Conditions = append(next.Status.Conditions, c)
+	return next
 }
 
 func (s *PushSource) notifyLocked() {
