@@ -15,6 +15,7 @@ import (
 
 	_ "github.com/ownkube/ownkube/e2e/apiserver"
 	_ "github.com/ownkube/ownkube/e2e/controllers"
+	_ "github.com/ownkube/ownkube/e2e/coupled"
 	_ "github.com/ownkube/ownkube/e2e/dns"
 	_ "github.com/ownkube/ownkube/e2e/nodes"
 	_ "github.com/ownkube/ownkube/e2e/portforward"

@@ -25,6 +25,7 @@ import (
 type kubeletFlags struct {
 	kubeconfig, master, nodeName, clusterName, network, nodeIP, logAddress string
 	cpu, memory, labels, clusterDomain                                     string
+	podSource, pushAddress                                                 string
 	clusterDNS                                                             []string
 	pods                                                                   int
 	backoffBase, backoffCap, heartbeat                                     time.Duration
@@ -39,14 +40,14 @@ type kubeletFlags struct {
 var _ = register(func() *cobra.Command {
 	fl := &kubeletFlags{}
 	cmd := &cobra.Command{
-		Use:   "kubelet (--kubeconfig PATH | --master URL) --cluster NAME",
+		Use:   "kubelet (--kubeconfig PATH | --master URL | --pod-source push) --cluster NAME",
 		Short: "Run a node's kubelet: run the pods bound to the node as Docker containers",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			k, err := fl.build()
 			if err != nil {
 				return err
 			}
-			if !fl.proxy {
+			if !fl.proxy || fl.podSource == podSourcePush {
 				return k.Run(cmd.Context())
 			}
 			p, err := fl.buildProxy()
@@ -60,6 +61,9 @@ var _ = register(func() *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
+	f.StringVar(&fl.podSource, "pod-source", podSourceAPI, "where the pods to run come from: api (a watch of the API server) or push "+
+		"(PUT to this node's /pods/{namespace}/{name}; no API server at all, as in the kit's coupled stages)")
+	f.StringVar(&fl.pushAddress, "push-address", ":10250", "with --pod-source push: address of the node's pod API (and of its logs)")
 	f.StringVar(&fl.kubeconfig, "kubeconfig", "", "kubeconfig of the cluster")
 	f.StringVar(&fl.master, "master", "", "URL of the API server (overrides the kubeconfig's), e.g. http://apiserver:6443")
 	f.StringVar(&fl.nodeName, "node-name", "", "name of this node (default: the hostname)")
@@ -96,13 +100,30 @@ func (fl *kubeletFlags) buildProxy() (*proxy.Proxy, error) {
 		APIServerURL: apiURL, ForwarderImage: fl.forwarderImage, Identity: fl.nodeName, Logger: logger(fl.verbose)})
 }
 
+// The kubelet's pod sources (--pod-source).
+const (
+	podSourceAPI  = "api"
+	podSourcePush = "push"
+)
+
 func (fl *kubeletFlags) build() (*kubelet.Kubelet, error) {
 	if fl.clusterName == "" {
 		return nil, fmt.Errorf("kubelet: give --cluster: the kubelet only touches containers labelled with its cluster")
 	}
-	client, err := componentClient("kubelet", fl.master, fl.kubeconfig)
-	if err != nil {
-		return nil, err
+	var client kubernetes.Interface
+	var err error
+	switch fl.podSource {
+	case podSourceAPI:
+		if client, err = componentClient("kubelet", fl.master, fl.kubeconfig); err != nil {
+			return nil, err
+		}
+	case podSourcePush:
+		if fl.kubeconfig != "" || fl.master != "" {
+			return nil, fmt.Errorf("kubelet: --pod-source push runs without an API server: drop --kubeconfig and --master")
+		}
+		fl.logAddress = fl.pushAddress // one server for the node's pods and their logs
+	default:
+		return nil, fmt.Errorf("kubelet: --pod-source %q: choose %s or %s", fl.podSource, podSourceAPI, podSourcePush)
 	}
 	if fl.nodeName == "" {
 		if fl.nodeName, err = os.Hostname(); err != nil {
@@ -131,8 +152,12 @@ func (fl *kubeletFlags) build() (*kubelet.Kubelet, error) {
 	if err != nil {
 		return nil, err
 	}
+	var source kubelet.Source
+	if fl.podSource == podSourcePush {
+		source = kubelet.NewPushSource(fl.nodeName)
+	}
 	return kubelet.New(kubelet.Config{
-		Client: client, NodeName: fl.nodeName, Runtime: rt, NodeIP: fl.nodeIP, Capacity: capacity, Labels: labels,
+		Client: client, Source: source, NodeName: fl.nodeName, Runtime: rt, NodeIP: fl.nodeIP, Capacity: capacity, Labels: labels,
 		Policy:            podstate.Policy{BackoffBase: fl.backoffBase, BackoffCap: fl.backoffCap},
 		HeartbeatInterval: fl.heartbeat, LogAddress: fl.logAddress, Logger: logger(fl.verbose),
 	})

@@ -60,11 +60,13 @@ func (k *Kubelet) startContainer(ctx context.Context, pod *corev1.Pod, observed 
 		k.event(pod, corev1.EventTypeWarning, "Failed", "Error: %v", err)
 		return err
 	}
-	services, err := k.services.List(labels.Everything())
-	if err != nil {
-		return fmt.Errorf("list services for the environment of pod %s/%s: %w", pod.Namespace, pod.Name, err)
+	if k.services != nil { // none without an API server
+		services, err := k.services.List(labels.Everything())
+		if err != nil {
+			return fmt.Errorf("list services for the environment of pod %s/%s: %w", pod.Namespace, pod.Name, err)
+		}
+		env = withServiceEnv(env, serviceEnv(podServices(pod, services)))
 	}
-	env = withServiceEnv(env, serviceEnv(podServices(pod, services)))
 	if _, err := k.runtime.StartContainer(ctx, pod, *sb, c, env, a.RestartCount); err != nil {
 		k.event(pod, corev1.EventTypeWarning, "Failed", "Error: %v", err)
 		return err

@@ -26,6 +26,8 @@ type fakeRuntime struct {
 	// sandboxIP, when set, is every sandbox's IP: a test serves a pod's
 	// ports there.
 	sandboxIP string
+	// stopDelay is how long a stop takes, as a real container's does.
+	stopDelay time.Duration
 }
 
 type fakeSandbox struct {
@@ -96,6 +98,10 @@ func (f *fakeRuntime) StartContainer(_ context.Context, pod *corev1.Pod, _ podst
 }
 
 func (f *fakeRuntime) StopContainer(_ context.Context, id string, _ time.Duration) error {
+	f.mu.Lock()
+	delay := f.stopDelay
+	f.mu.Unlock()
+	time.Sleep(delay)
 	f.exit(id, 137)
 	return nil
 }

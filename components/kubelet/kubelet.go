@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -24,7 +25,10 @@ import (
 
 // Config configures a Kubelet. Zero values take the defaults noted.
 type Config struct {
-	// Client reaches the API server (required).
+	// Client reaches the API server. It may be nil only with a Source of
+	// its own (a PushSource): the node then runs with no API server at all,
+	// registers no Node, renews no Lease, logs its events and gives pods no
+	// service variables.
 	Client kubernetes.Interface
 	// NodeName is the name of the Node this kubelet registers (required).
 	NodeName string
@@ -78,8 +82,8 @@ type Kubelet struct {
 // New checks cfg, fills in defaults and returns a Kubelet; Run starts it.
 func New(cfg Config) (*Kubelet, error) {
 	switch {
-	case cfg.Client == nil:
-		return nil, errors.New("kubelet: a Client is required")
+	case cfg.Client == nil && cfg.Source == nil:
+		return nil, errors.New("kubelet: a Client is required, unless a Source of pods is given (a push source)")
 	case cfg.NodeName == "":
 		return nil, errors.New("kubelet: a NodeName is required")
 	case cfg.Runtime == nil:
@@ -95,9 +99,11 @@ func New(cfg Config) (*Kubelet, error) {
 	}
 	k := &Kubelet{cfg: cfg, log: cfg.Logger.With("node", cfg.NodeName), source: cfg.Source, runtime: cfg.Runtime,
 		images: imageCache{checks: map[string]imageCheck{}}}
-	k.informers = informers.NewSharedInformerFactory(cfg.Client, 0)
-	svcInformer := k.informers.Core().V1().Services()
-	k.services, k.servicesSynced = svcInformer.Lister(), svcInformer.Informer().HasSynced
+	if cfg.Client != nil {
+		k.informers = informers.NewSharedInformerFactory(cfg.Client, 0)
+		svcInformer := k.informers.Core().V1().Services()
+		k.services, k.servicesSynced = svcInformer.Lister(), svcInformer.Informer().HasSynced
+	}
 	k.queue = workqueue.NewTypedRateLimitingQueue(workqueue.NewTypedItemExponentialFailureRateLimiter[string](100*time.Millisecond, 10*time.Second))
 	k.probes = newProber(k.log, k.queue.Add)
 	k.events = record.NewBroadcaster()
@@ -133,13 +139,23 @@ func withDefaults(cfg Config) Config {
 	return cfg
 }
 
-// Run registers the node and runs its pods until ctx ends.
+// Run registers the node and runs its pods until ctx ends. With no Client
+// (a push source) there is nothing to register with: it only runs pods.
 func (k *Kubelet) Run(ctx context.Context) error {
 	defer k.queue.ShutDown()
-	k.events.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: k.cfg.Client.CoreV1().Events("")})
 	defer k.events.Shutdown()
-	if err := k.registerWhenAPIAnswers(ctx); err != nil {
-		return err
+	synced := []cache.InformerSynced{k.source.HasSynced}
+	if k.cfg.Client != nil {
+		k.events.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: k.cfg.Client.CoreV1().Events("")})
+		if err := k.registerWhenAPIAnswers(ctx); err != nil {
+			return err
+		}
+		// Containers started before the Services are known would miss their
+		// variables, so wait for those too, as Kubernetes' kubelet does.
+		synced = append(synced, k.servicesSynced)
+	} else {
+		// No API to record events in: the node's log holds them.
+		k.events.StartLogging(func(format string, args ...any) { k.log.Info("event", "event", fmt.Sprintf(format, args...)) })
 	}
 	logs, err := k.serveLogs(ctx)
 	if err != nil {
@@ -149,17 +165,19 @@ func (k *Kubelet) Run(ctx context.Context) error {
 	if err := k.source.Start(ctx, k.queue.Add); err != nil {
 		return err
 	}
-	k.informers.Start(ctx.Done())
-	defer k.informers.Shutdown()
+	if k.informers != nil {
+		k.informers.Start(ctx.Done())
+		defer k.informers.Shutdown()
+	}
 	// Until the source has seen every pod, a running pod it does not know
 	// yet would look like a leftover and be torn down: a restarted kubelet
 	// must adopt its pods, not kill them.
-	// Containers started before the Services are known would miss their
-	// variables, so wait for those too, as Kubernetes' kubelet does.
-	if !cache.WaitForCacheSync(ctx.Done(), k.source.HasSynced, k.servicesSynced) {
+	if !cache.WaitForCacheSync(ctx.Done(), synced...) {
 		return fmt.Errorf("kubelet: stopped before its pod source synced: %w", ctx.Err())
 	}
-	go k.heartbeat(ctx)
+	if k.cfg.Client != nil {
+		go k.heartbeat(ctx)
+	}
 	go k.resync(ctx)
 	go k.relist(ctx)
 	for range k.cfg.Workers {
@@ -202,7 +220,11 @@ func (k *Kubelet) next(ctx context.Context) bool {
 		return false
 	}
 	defer k.queue.Done(key)
-	if err := k.syncSafely(ctx, key); err != nil && ctx.Err() == nil {
+	err := k.syncSafely(ctx, key)
+	if o, ok := k.source.(syncObserver); ok {
+		o.Synced(key, err)
+	}
+	if err != nil && ctx.Err() == nil {
 		k.log.Warn("sync failed; will retry", "pod", key, "err", err)
 		k.queue.AddRateLimited(key)
 		return true
@@ -216,7 +238,11 @@ func (k *Kubelet) next(ctx context.Context) bool {
 func (k *Kubelet) syncSafely(ctx context.Context, key string) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			err = fmt.Errorf("panic: %v", p)
+			if perr, ok := p.(error); ok {
+				err = fmt.Errorf("panic: %w", perr) // keep a stub's error recognisable
+			} else {
+				err = fmt.Errorf("panic: %v", p)
+			}
 		}
 	}()
 	return k.sync(ctx, key)
@@ -256,6 +282,18 @@ func (k *Kubelet) enqueueLeftovers(ctx context.Context) {
 			k.queue.Add(key)
 		}
 	}
+}
+
+// syncObserver is a Source told the outcome of every sync, so that a
+// client waiting on a pod (a push) hears of an error at once.
+type syncObserver interface {
+	Synced(key string, err error)
+}
+
+// routeSource is a Source that serves an HTTP API of its own on the
+// kubelet's server (the push source's /pods).
+type routeSource interface {
+	Routes(mux *http.ServeMux)
 }
 
 func setDefault[T comparable](field *T, value T) {

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	corev1 "k8s.io/api/core/v1"
 )
 
 // serveLogs serves the kubelet's API for the API server: GET
@@ -20,6 +22,10 @@ func (k *Kubelet) serveLogs(ctx context.Context) (*http.Server, error) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /containerLogs/{namespace}/{pod}/{container}", k.handleLogs)
 	k.streamingRoutes(mux)
+	if rs, ok := k.source.(routeSource); ok {
+		rs.Routes(mux)
+		mux.HandleFunc("GET /pods/{namespace}/{pod}/log", k.handlePodLog)
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok")) })
 	ln, err := net.Listen("tcp", k.cfg.LogAddress)
 	if err != nil {
@@ -41,12 +47,34 @@ func (k *Kubelet) handleLogs(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, fmt.Sprintf("pod %s is not on node %s", key, k.cfg.NodeName), http.StatusNotFound)
 		return
 	}
+	k.serveContainerLogs(w, r, pod, r.PathValue("container"))
+}
+
+// handlePodLog serves GET /pods/{namespace}/{pod}/log?container=NAME (the
+// pod's first container if none is named), the push node's path of
+// kubectl's pods/log, with the same query parameters as /containerLogs.
+func (k *Kubelet) handlePodLog(w http.ResponseWriter, r *http.Request) {
+	key := r.PathValue("namespace") + "/" + r.PathValue("pod")
+	pod := k.source.Pod(key)
+	if pod == nil {
+		writeStatus(w, notFound(key, k.cfg.NodeName))
+		return
+	}
+	name := r.URL.Query().Get("container")
+	if name == "" && len(pod.Spec.Containers) > 0 {
+		name = pod.Spec.Containers[0].Name
+	}
+	k.serveContainerLogs(w, r, pod, name)
+}
+
+func (k *Kubelet) serveContainerLogs(w http.ResponseWriter, r *http.Request, pod *corev1.Pod, name string) {
+	key := pod.Namespace + "/" + pod.Name
 	observed, err := k.observe(r.Context(), pod)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
 	}
-	name, q := r.PathValue("container"), r.URL.Query()
+	q := r.URL.Query()
 	c := observed.Latest(name)
 	if q.Get("previous") == "true" && c != nil {
 		c = previousAttempt(observed.Containers, name, c.RestartCount)

@@ -29,6 +29,7 @@ import (
 // change. Values written as JSON are still read.
 type Store struct {
 	client   *clientv3.Client
+	root     string // every key begins with it: RegistryRoot unless NewAt says otherwise
 	protobuf runtime.Serializer
 	json     runtime.Serializer
 }
@@ -36,9 +37,17 @@ type Store struct {
 // protobufPrefix starts every protobuf-encoded Kubernetes object.
 var protobufPrefix = []byte("k8s\x00")
 
-// New returns a store over an etcd client.
-func New(client *clientv3.Client) *Store {
-	return &Store{client: client,
+// RegistryRoot is where the API server keeps every object, as kube-apiserver does.
+const RegistryRoot = "/registry/"
+
+// New returns a store over an etcd client, keeping objects under RegistryRoot.
+func New(client *clientv3.Client) *Store { return NewAt(client, RegistryRoot) }
+
+// NewAt returns a store keeping objects under root ("/ownkube/": the
+// coupled CLI's records, which share an etcd with an API server's
+// /registry/ and must never touch it). root begins and ends with "/".
+func NewAt(client *clientv3.Client, root string) *Store {
+	return &Store{client: client, root: root,
 		protobuf: protobuf.NewSerializer(api.Scheme, api.Scheme),
 		json:     json.NewSerializerWithOptions(json.DefaultMetaFactory, api.Scheme, api.Scheme, json.SerializerOptions{})}
 }
@@ -46,17 +55,27 @@ func New(client *clientv3.Client) *Store {
 // Client is the etcd client the store writes through.
 func (s *Store) Client() *clientv3.Client { return s.client }
 
-// Key is where an object of r lives in etcd.
+// Key is where the API server keeps an object of r in etcd.
 func Key(r api.Resource, namespace, name string) string {
 	return Prefix(r, namespace) + name
 }
 
 // Prefix is the key prefix of every object of r in namespace ("": in all
-// namespaces, or a cluster-scoped resource).
-func Prefix(r api.Resource, namespace string) string {
-	p := "/registry/" + r.Resource + "/"
+// namespaces, or a cluster-scoped resource), under RegistryRoot.
+func Prefix(r api.Resource, namespace string) string { return prefixUnder(RegistryRoot, r, namespace) }
+
+func (s *Store) key(r api.Resource, namespace, name string) string {
+	return prefixUnder(s.root, r, namespace) + name
+}
+
+func (s *Store) prefix(r api.Resource, namespace string) string {
+	return prefixUnder(s.root, r, namespace)
+}
+
+func prefixUnder(root string, r api.Resource, namespace string) string {
+	p := root + r.Resource + "/"
 	if r.Group != "" {
-		p = "/registry/" + r.Group + "/" + r.Resource + "/"
+		p = root + r.Group + "/" + r.Resource + "/"
 	}
 	if r.Namespaced && namespace != "" {
 		p += namespace + "/"
@@ -71,7 +90,7 @@ func (s *Store) Create(ctx context.Context, r api.Resource, obj runtime.Object) 
 	if err != nil {
 		return nil, err
 	}
-	rev, err := etcdstore.Create(ctx, s.client, Key(r, m.GetNamespace(), m.GetName()), data)
+	rev, err := etcdstore.Create(ctx, s.client, s.key(r, m.GetNamespace(), m.GetName()), data)
 	if err != nil {
 		return nil, s.apiError(r, m.GetName(), err)
 	}
@@ -81,7 +100,7 @@ func (s *Store) Create(ctx context.Context, r api.Resource, obj runtime.Object) 
 
 // Get reads one object.
 func (s *Store) Get(ctx context.Context, r api.Resource, namespace, name string) (runtime.Object, error) {
-	kv, err := etcdstore.Get(ctx, s.client, Key(r, namespace, name))
+	kv, err := etcdstore.Get(ctx, s.client, s.key(r, namespace, name))
 	if err != nil {
 		return nil, s.apiError(r, name, err)
 	}
@@ -100,7 +119,7 @@ func (s *Store) Update(ctx context.Context, r api.Resource, obj runtime.Object) 
 	if err != nil {
 		return nil, err
 	}
-	newRev, err := etcdstore.Update(ctx, s.client, Key(r, m.GetNamespace(), m.GetName()), data, rev)
+	newRev, err := etcdstore.Update(ctx, s.client, s.key(r, m.GetNamespace(), m.GetName()), data, rev)
 	if err != nil {
 		return nil, s.apiError(r, m.GetName(), err)
 	}
@@ -116,7 +135,7 @@ func (s *Store) Delete(ctx context.Context, r api.Resource, obj runtime.Object) 
 	if err != nil {
 		return nil, err
 	}
-	delRev, err := etcdstore.Delete(ctx, s.client, Key(r, m.GetNamespace(), m.GetName()), rev)
+	delRev, err := etcdstore.Delete(ctx, s.client, s.key(r, m.GetNamespace(), m.GetName()), rev)
 	if err != nil {
 		return nil, s.apiError(r, m.GetName(), err)
 	}
@@ -127,7 +146,7 @@ func (s *Store) Delete(ctx context.Context, r api.Resource, obj runtime.Object) 
 // List reads every object of r in namespace as the store was at revision
 // rev (0: now), and returns the revision it read at.
 func (s *Store) List(ctx context.Context, r api.Resource, namespace string, rev int64) ([]runtime.Object, int64, error) {
-	kvs, listRev, err := etcdstore.List(ctx, s.client, Prefix(r, namespace), rev)
+	kvs, listRev, err := etcdstore.List(ctx, s.client, s.prefix(r, namespace), rev)
 	if err != nil {
 		return nil, 0, s.apiError(r, "", err)
 	}
@@ -175,7 +194,7 @@ func (e Event) PrevObject() runtime.Object {
 // Watch streams the changes to objects of r in namespace from revision rev
 // on, until ctx ends.
 func (s *Store) Watch(ctx context.Context, r api.Resource, namespace string, rev int64) (<-chan Event, error) {
-	events, err := etcdstore.Watch(ctx, s.client, Prefix(r, namespace), rev)
+	events, err := etcdstore.Watch(ctx, s.client, s.prefix(r, namespace), rev)
 	if err != nil {
 		return nil, s.apiError(r, "", err)
 	}
@@ -215,7 +234,7 @@ func (s *Store) decodeEvent(r api.Resource, ev etcdstore.Event) Event {
 
 // CurrentRevision returns etcd's newest revision.
 func (s *Store) CurrentRevision(ctx context.Context) (int64, error) {
-	resp, err := s.client.Get(ctx, "/registry/", clientv3.WithCountOnly(), clientv3.WithLimit(1))
+	resp, err := s.client.Get(ctx, s.root, clientv3.WithCountOnly(), clientv3.WithLimit(1))
 	if err != nil {
 		return 0, apierrors.NewInternalError(fmt.Errorf("read etcd revision: %w", err))
 	}

@@ -117,6 +117,10 @@ func bringUp(ctx SpecContext) []byte {
 	By("building the images of implementation " + impl)
 	Expect(images.Build(ctx, images.Options{Impl: impl, Progress: GinkgoWriter})).To(Succeed())
 
+	By("building the ownkube CLI of implementation " + impl)
+	cli, err := buildCLI(ctx, impl)
+	Expect(err).NotTo(HaveOccurred())
+
 	image, err := images.Tag("ownkube", impl)
 	Expect(err).NotTo(HaveOccurred())
 	clusterName = "e2e-" + randomSuffix()
@@ -124,16 +128,24 @@ func bringUp(ctx SpecContext) []byte {
 	c, err := cluster.Up(ctx, clusterConfig(clusterName, image, compaction))
 	Expect(err).NotTo(HaveOccurred(), "bring up cluster %s", clusterName)
 
-	data, err := json.Marshal(c)
+	data, err := json.Marshal(shared{Cluster: c, CLI: cli})
 	Expect(err).NotTo(HaveOccurred())
 	return data
+}
+
+// shared is what process 1 passes to every process: the cluster, and the
+// path of the CLI it built.
+type shared struct {
+	*cluster.Cluster
+	CLI string `json:"cli"`
 }
 
 // connect runs on every process: make the clients of the cluster, and have a
 // failing spec carry the logs of the cluster's containers.
 func connect(ctx SpecContext, data []byte) {
-	theCluster = &cluster.Cluster{}
-	Expect(json.Unmarshal(data, theCluster)).To(Succeed())
+	s := shared{Cluster: &cluster.Cluster{}}
+	Expect(json.Unmarshal(data, &s)).To(Succeed())
+	theCluster, cliPath = s.Cluster, s.CLI
 
 	var err error
 	docker, err = cluster.Docker(ctx)

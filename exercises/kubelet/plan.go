@@ -11,7 +11,7 @@ import (
 	"github.com/ownkube/ownkube/components/kubelet/podstate"
 )
 
-//ownkube:begin stage=4
+//ownkube:begin stage=1
 
 // Plan returns the actions that bring what runs for one pod (observed)
 // toward its spec, in the order they must happen:
@@ -32,9 +32,13 @@ import (
 //   - older attempts of a container are removed, keeping the newest; once
 //     no container will run again the sandbox is killed, freeing its IP.
 func Plan(pod *corev1.Pod, observed podstate.Pod, probes podstate.Probes, now time.Time, policy podstate.Policy) ([]podstate.Action, error) {
-	// TODO(stage 4): write Plan; its doc comment says what it must do.
-	return nil, exercise.NotImplemented(4, "kubelet.Plan")
+	// TODO(stage 1): write Plan; its doc comment says what it must do.
+	return nil, exercise.NotImplemented(1, "kubelet.Plan")
 }
+
+//ownkube:end
+
+//ownkube:begin stage=4
 
 // ShouldRestart applies a pod's restart policy to a container that is no
 // longer running: Always restarts it, OnFailure only after a non-zero exit

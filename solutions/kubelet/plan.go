@@ -8,7 +8,7 @@ import (
 	"github.com/ownkube/ownkube/components/kubelet/podstate"
 )
 
-//ownkube:begin stage=4
+//ownkube:begin stage=1
 
 // Plan returns the actions that bring what runs for one pod (observed)
 // toward its spec, in the order they must happen:
@@ -80,6 +80,10 @@ func planContainer(pod *corev1.Pod, c *corev1.Container, observed podstate.Pod, 
 	}
 	return []podstate.Action{podstate.StartContainer{Name: c.Name, RestartCount: latest.RestartCount + 1}}
 }
+
+//ownkube:end
+
+//ownkube:begin stage=4
 
 // ShouldRestart applies a pod's restart policy to a container that is no
 // longer running: Always restarts it, OnFailure only after a non-zero exit

@@ -10,7 +10,7 @@ import (
 	"github.com/ownkube/ownkube/components/kubelet/podstate"
 )
 
-//ownkube:begin stage=4
+//ownkube:begin stage=1
 
 // Status computes a pod's status from what runs for it at time now. It
 // starts from a copy of the pod's current status and never changes pod
