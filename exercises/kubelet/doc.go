@@ -17,7 +17,8 @@
 //     renewed every few seconds, and the Ready condition kept current.
 //
 // Nothing here does I/O or reads a clock: every function is given the time,
-// so each can be tested with a table of plain values. Plan and Status are
-// stage 1 of the kit (a pod pushed to a node runs); ShouldRestart,
-// RestartDelay, RenewLease and ReadyCondition are stage 4.
+// so each can be tested with a table of plain values. Plan, ShouldRestart,
+// RestartDelay and Status are stage 1 of the kit (a pod pushed to a node
+// runs, and restarts by its policy); RenewLease and ReadyCondition, the
+// heartbeat of a node registered with the API, are stage 4.
 package kubelet

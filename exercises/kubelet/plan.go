@@ -36,16 +36,12 @@ func Plan(pod *corev1.Pod, observed podstate.Pod, probes podstate.Probes, now ti
 	return nil, exercise.NotImplemented(1, "kubelet.Plan")
 }
 
-//ownkube:end
-
-//ownkube:begin stage=4
-
 // ShouldRestart applies a pod's restart policy to a container that is no
 // longer running: Always restarts it, OnFailure only after a non-zero exit
 // (or a start that failed), Never does not.
 func ShouldRestart(restartPolicy corev1.RestartPolicy, c *podstate.Container) bool {
-	// TODO(stage 4): write ShouldRestart; its doc comment says what it must do.
-	panic(exercise.NotImplemented(4, "kubelet.ShouldRestart"))
+	// TODO(stage 1): write ShouldRestart; its doc comment says what it must do.
+	panic(exercise.NotImplemented(1, "kubelet.ShouldRestart"))
 }
 
 // RestartDelay is how long to wait after attempt restartCount of a
@@ -54,8 +50,8 @@ func ShouldRestart(restartPolicy corev1.RestartPolicy, c *podstate.Container) bo
 // the back-off base, doubled for each further restart, never more than the
 // cap (Kubernetes: 10s, 20s, 40s, … up to 5m: CrashLoopBackOff).
 func RestartDelay(restartCount int, policy podstate.Policy) (time.Duration, error) {
-	// TODO(stage 4): write RestartDelay; its doc comment says what it must do.
-	return 0, exercise.NotImplemented(4, "kubelet.RestartDelay")
+	// TODO(stage 1): write RestartDelay; its doc comment says what it must do.
+	return 0, exercise.NotImplemented(1, "kubelet.RestartDelay")
 }
 
 //ownkube:end
