@@ -212,11 +212,8 @@ func preflight(ctx context.Context, docker *client.Client, cfg Config) error {
 	if err := checkNames(ctx, docker, cfg); err != nil {
 		return err
 	}
-	if _, err := docker.ImageInspect(ctx, cfg.Image); err != nil {
-		if errdefs.IsNotFound(err) {
-			return fmt.Errorf("image %s does not exist and cannot be pulled; build it with `ownkube images`", cfg.Image)
-		}
-		return fmt.Errorf("inspect image %s: %w", cfg.Image, err)
+	if err := imageExists(ctx, docker, cfg); err != nil {
+		return err
 	}
 	if cfg.APIServerPort != 0 && slices.Contains(cfg.Components, APIServer) {
 		l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(cfg.APIServerPort)))
@@ -224,6 +221,21 @@ func preflight(ctx context.Context, docker *client.Client, cfg Config) error {
 			return portInUse(cfg.APIServerPort)
 		}
 		l.Close()
+	}
+	return nil
+}
+
+// imageExists fails if cfg's image, which every component and node runs,
+// is missing; a cluster of neither (stage 1's network) runs no image.
+func imageExists(ctx context.Context, docker *client.Client, cfg Config) error {
+	if len(cfg.Components) == 0 && cfg.Nodes == 0 {
+		return nil
+	}
+	if _, err := docker.ImageInspect(ctx, cfg.Image); err != nil {
+		if errdefs.IsNotFound(err) {
+			return fmt.Errorf("image %s does not exist and cannot be pulled; build it with `ownkube images`", cfg.Image)
+		}
+		return fmt.Errorf("inspect image %s: %w", cfg.Image, err)
 	}
 	return nil
 }
