@@ -236,9 +236,16 @@ func rank(result string) int {
 // or a timeout, what happened (and what to do); else the score.
 func summary(r *Report, worst string) string {
 	for _, s := range r.Stages {
-		if s.Result == worst && worst != Failed && s.Failure != nil {
+		if s.Result != worst || s.Failure == nil {
+			continue
+		}
+		if worst != Failed {
 			return fmt.Sprintf("stage %d: %s", s.Stage, s.Failure.Message)
 		}
+		if len(s.Runs) == 0 {
+			return fmt.Sprintf("stage %d failed its fast tests (%d/%d passed): its specs did not run", s.Stage, s.FastPassed, s.FastTotal)
+		}
+		return fmt.Sprintf("stage %d failed: %d of %d specs passed", s.Stage, s.Passed, s.Total)
 	}
 	return fmt.Sprintf("%d of %d specs passed", r.Points, r.MaxPoints)
 }

@@ -48,7 +48,7 @@ func TestFastTestsCountTopLevelTestsAndKeepTheFirstFailure(t *testing.T) {
 	if o.passed != 1 || o.total != 2 || o.buildFailed {
 		t.Errorf("outcome %+v, want 1/2 without a build failure", o)
 	}
-	if o.failure == nil || o.failure.Location != "etcdstore_test.go:42" || !strings.Contains(o.failure.Message, "not implemented: stage 2 etcdstore.Create") {
+	if o.failure == nil || o.failure.Location != "p/etcdstore_test.go:42" || !strings.Contains(o.failure.Message, "not implemented: stage 2 etcdstore.Create") {
 		t.Errorf("failure = %+v", o.failure)
 	}
 }

@@ -101,7 +101,8 @@ func buildFailure(lines []string) *Failure {
 
 func testFailure(key string, outputs map[string][]string) *Failure {
 	pkg, test, _ := strings.Cut(key, " ")
-	f := &Failure{Spec: strings.TrimSpace(pkg + " " + test)}
+	dir := repoRelative(pkg)
+	f := &Failure{Spec: strings.TrimSpace(dir + " " + test)}
 	lines := outputs[key]
 	// Subtests print their failures under their own names.
 	for k, v := range outputs {
@@ -112,6 +113,9 @@ func testFailure(key string, outputs map[string][]string) *Failure {
 	for _, l := range lines {
 		if m := goFileLine.FindStringSubmatch(l); m != nil {
 			f.Location, f.Message = m[1]+":"+m[2], firstLine(m[3], 160)
+			if !strings.Contains(m[1], "/") { // go test prints the file's base name
+				f.Location = dir + "/" + f.Location
+			}
 			return f
 		}
 	}
@@ -122,4 +126,16 @@ func testFailure(key string, outputs map[string][]string) *Failure {
 		}
 	}
 	return f
+}
+
+// repoRelative is an import path of the module as a directory from the
+// repository's root: github.com/ownkube/ownkube/exercises/kubelet is
+// exercises/kubelet.
+func repoRelative(importPath string) string {
+	for _, dir := range []string{"/exercises/", "/solutions/", "/components/", "/e2e/"} {
+		if i := strings.Index(importPath, dir); i >= 0 {
+			return importPath[i+1:]
+		}
+	}
+	return importPath
 }
