@@ -201,3 +201,13 @@ func repoRoot(t *testing.T) string {
 	}
 	return root
 }
+
+func TestATimeoutSaysWhatWasAwaited(t *testing.T) {
+	got := headline("Timed out after 15.001s.\nwaiting for Namespace x to be gone\nmore")
+	if got != "Timed out after 15.001s. waiting for Namespace x to be gone" {
+		t.Errorf("headline = %q", got)
+	}
+	if got := headline("expected 1\nto equal 2"); got != "expected 1" {
+		t.Errorf("headline = %q", got)
+	}
+}

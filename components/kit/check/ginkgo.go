@@ -79,7 +79,7 @@ func specFailure(sr types.SpecReport) (*Failure, string) {
 	if name == "" {
 		name = sr.LeafNodeType.String()
 	}
-	f := &Failure{Spec: name, Location: shortLocation(loc), Message: firstLine(msg, 160)}
+	f := &Failure{Spec: name, Location: shortLocation(loc), Message: headline(msg)}
 	return f, msg
 }
 
@@ -97,4 +97,18 @@ func shortLocation(loc types.CodeLocation) string {
 		}
 	}
 	return fmt.Sprintf("%s:%d", file, loc.LineNumber)
+}
+
+// headline is a failure message's first line; for Gomega's "Timed out
+// after 15s." it is joined with the next, which says what was awaited.
+func headline(msg string) string {
+	first := firstLine(msg, 160)
+	if !strings.HasPrefix(first, "Timed out after") && !strings.HasPrefix(first, "Told to stop trying") {
+		return first
+	}
+	_, rest, _ := strings.Cut(strings.TrimSpace(msg), "\n")
+	if next := firstLine(rest, 160); next != "" {
+		return firstLine(first+" "+next, 200)
+	}
+	return first
 }

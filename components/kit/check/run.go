@@ -76,7 +76,7 @@ func runFast(ctx context.Context, opts Options, s *scenario.Scenario, res *Stage
 // runE2E runs s's specs opts.Repeat times and records the last run's counts
 // and the first failure seen.
 func runE2E(ctx context.Context, opts Options, s *scenario.Scenario, all []*scenario.Scenario, logDir string, res *StageResult) {
-	step(opts, "stage %d: bringing up %s and running the specs %q (the first run builds the images)", s.Stage, topologyWords(s), s.Specs.Labels)
+	step(opts, "stage %d: bringing up %s and running the specs %q (building the images first where the code changed)", s.Stage, topologyWords(s), s.Specs.Labels)
 	res.Result = Passed
 	for i := 0; i < opts.Repeat; i++ {
 		seed := randomSeed()
