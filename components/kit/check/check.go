@@ -169,7 +169,7 @@ func runStages(ctx context.Context, opts Options, stages, all []*scenario.Scenar
 // runStage runs s's fast packages, then, if they pass, its e2e specs.
 func runStage(ctx context.Context, opts Options, s *scenario.Scenario, all []*scenario.Scenario, logDir string) (res StageResult) {
 	start := time.Now()
-	res = StageResult{Stage: s.Stage, Name: s.Name, Title: s.Title}
+	res = StageResult{Stage: s.Stage, Name: s.Name, Title: s.Title, readme: s.Readme}
 	defer func() { // named result: the totals are set on every return
 		res.Duration = time.Since(start).Round(100 * time.Millisecond)
 		res.Seconds = res.Duration.Seconds()

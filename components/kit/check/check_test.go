@@ -75,8 +75,8 @@ var stage4 = &scenario.Scenario{Stage: 4, Name: "kubelet", Title: "Kubelet",
 func TestAFailureNamesTheStubOrTheFunctionsOfTheSpecsStage(t *testing.T) {
 	all := []*scenario.Scenario{stage3, stage4}
 	f := &Failure{}
-	explain(f, "pod: not implemented: stage 4 kubelet.RenewLease", []string{"nodes", "stage4"}, stage4, all)
-	if strings.Join(f.Functions, ",") != "kubelet.RenewLease" || f.Hint != "" {
+	explain(f, "pod: not implemented: stage 2 etcdstore.Create", []string{"nodes", "stage4"}, stage4, all)
+	if strings.Join(f.Functions, ",") != "etcdstore.Create" || f.Hint != "" {
 		t.Errorf("stub: %+v", f)
 	}
 	f = &Failure{}
@@ -143,7 +143,7 @@ func TestRunPrintsTheTableAndStopsAtTheFirstFailingStage(t *testing.T) {
 	}
 	for _, want := range []string{"STAGE", "SPECS", "1/2", "FAIL", "not run",
 		"e2e/apiserver/watch.go:77: watch: not implemented: stage 3 etcdstore.Watch [should watch]",
-		"look at: etcdstore.Watch (exercises/etcdstore)", "stage 1: fast tests (no Docker): go test -tags solutions ./solutions/kubelet"} {
+		"look at: etcdstore.Watch (exercises/etcdstore)", "read:    exercises/stages/01-coupled.md", "stage 1: fast tests (no Docker): go test -tags solutions ./solutions/kubelet"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}

@@ -45,6 +45,7 @@ type StageResult struct {
 	Log string `json:"log,omitempty"`
 
 	reports []types.Report
+	readme  string // the stage's README, from the repository's root
 }
 
 // RunResult is one e2e run of a stage.

@@ -36,6 +36,9 @@ func printFailure(w io.Writer, s StageResult) {
 	if f.Hint != "" {
 		fmt.Fprintf(w, "  hint:    %s\n", f.Hint)
 	}
+	if s.readme != "" {
+		fmt.Fprintf(w, "  read:    %s\n", s.readme)
+	}
 	if s.Log != "" && s.Result != Failed {
 		fmt.Fprintf(w, "  log:     %s\n", s.Log)
 	}
