@@ -211,3 +211,18 @@ func TestATimeoutSaysWhatWasAwaited(t *testing.T) {
 		t.Errorf("headline = %q", got)
 	}
 }
+
+func TestAClusterThatRefusesAStubIsTheLearnersFailure(t *testing.T) {
+	setup := types.SpecReport{LeafNodeType: types.NodeTypeSynchronizedBeforeSuite, State: types.SpecStateFailed,
+		Failure: types.Failure{Message: "start apiserver: cannot start: not implemented: stage 2 etcdstore.Create"}}
+	report := types.Report{PreRunStats: types.PreRunStats{SpecsThatWillRun: 3}, SpecReports: types.SpecReports{setup}}
+	var out bytes.Buffer
+	r, err := Run(context.Background(), Options{Root: repoRoot(t), Stage: 1, Go: fakeGo(t, report), Out: &out, Timeout: time.Minute})
+	var ee *ExitError
+	if !asExit(err, &ee) || ee.Code != ExitFailed {
+		t.Fatalf("Run: %v, want exit code %d\n%s", err, ExitFailed, out.String())
+	}
+	if f := r.Stages[0].Failure; f == nil || strings.Join(f.Functions, ",") != "etcdstore.Create" {
+		t.Errorf("failure %+v", f)
+	}
+}
