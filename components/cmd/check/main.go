@@ -4,6 +4,10 @@
 //
 //	go run ./components/cmd/check [STAGE] [--impl exercises|solutions] [--focus REGEX]
 //	    [--repeat N] [--keep-going] [--junit FILE] [--json FILE]
+//
+// Its exit status is 0 when every stage passed, 1 when specs failed, 2 on
+// an infrastructure error, 3 on a timeout; `go run` reports any of them as
+// 1, so scripts that tell them apart build it first (make check does).
 package main
 
 import (
