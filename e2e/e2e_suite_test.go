@@ -27,7 +27,13 @@ import (
 
 func TestE2E(t *testing.T) {
 	RegisterFailHandler(Fail)
-	RunSpecs(t, "ownkube conformance")
+	// OWNKUBE_STAGE=N selects stage N's specs unless -ginkgo.label-filter
+	// says otherwise.
+	suite, reporter, err := framework.SuiteConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	RunSpecs(t, "ownkube conformance", suite, reporter)
 }
 
 var _ = framework.SetUpSuite()

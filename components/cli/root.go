@@ -7,6 +7,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -23,6 +24,11 @@ func Execute() {
 	stop()
 	if err != nil {
 		msg := err.Error()
+		var coded interface{ ExitCode() int } // `ownkube check` tells its outcomes apart
+		if errors.As(err, &coded) {
+			fmt.Fprintln(os.Stderr, "error: "+msg)
+			os.Exit(coded.ExitCode())
+		}
 		if !strings.HasPrefix(msg, "Error from server") { // the server's words, already labelled as kubectl does
 			msg = "error: " + msg
 		}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/client"
 
 	"github.com/ownkube/ownkube/components/api/serviceip"
@@ -38,7 +39,9 @@ type Config struct {
 	// history. Default 5m.
 	EtcdCompactionInterval time.Duration
 	// Components are the control-plane components to start, all at once.
-	// Default etcd, apiserver, scheduler, controller-manager and dns.
+	// Nil means the default: etcd, apiserver, scheduler, controller-manager
+	// and dns. An empty, non-nil list (NoComponents) starts none: the
+	// cluster is its network alone, where stage 1's CLI starts push nodes.
 	Components []string
 	// Nodes is how many nodes (kubelet containers) to start beside them.
 	Nodes int
@@ -55,6 +58,9 @@ type Config struct {
 	// Progress receives a line per step; nil discards them.
 	Progress io.Writer
 }
+
+// NoComponents is Config.Components for a cluster with no control plane.
+var NoComponents = []string{}
 
 // Defaults of Config.
 const (
@@ -79,7 +85,7 @@ func (cfg Config) withDefaults() (Config, error) {
 	if cfg.EtcdCompactionInterval == 0 {
 		cfg.EtcdCompactionInterval = DefaultEtcdCompactionInterval
 	}
-	if len(cfg.Components) == 0 {
+	if cfg.Components == nil {
 		cfg.Components = []string{Etcd, APIServer, Scheduler, ControllerManager, DNS}
 	}
 	if cfg.Nodes < 0 || cfg.Nodes > maxNodes {
@@ -206,11 +212,8 @@ func preflight(ctx context.Context, docker *client.Client, cfg Config) error {
 	if err := checkNames(ctx, docker, cfg); err != nil {
 		return err
 	}
-	if _, err := docker.ImageInspect(ctx, cfg.Image); err != nil {
-		if errdefs.IsNotFound(err) {
-			return fmt.Errorf("image %s does not exist and cannot be pulled; build it with `ownkube images`", cfg.Image)
-		}
-		return fmt.Errorf("inspect image %s: %w", cfg.Image, err)
+	if err := imageExists(ctx, docker, cfg); err != nil {
+		return err
 	}
 	if cfg.APIServerPort != 0 && slices.Contains(cfg.Components, APIServer) {
 		l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(cfg.APIServerPort)))
@@ -218,6 +221,21 @@ func preflight(ctx context.Context, docker *client.Client, cfg Config) error {
 			return portInUse(cfg.APIServerPort)
 		}
 		l.Close()
+	}
+	return nil
+}
+
+// imageExists fails if cfg's image, which every component and node runs,
+// is missing; a cluster of neither (stage 1's network) runs no image.
+func imageExists(ctx context.Context, docker *client.Client, cfg Config) error {
+	if len(cfg.Components) == 0 && cfg.Nodes == 0 {
+		return nil
+	}
+	if _, err := docker.ImageInspect(ctx, cfg.Image); err != nil {
+		if errdefs.IsNotFound(err) {
+			return fmt.Errorf("image %s does not exist and cannot be pulled; build it with `ownkube images`", cfg.Image)
+		}
+		return fmt.Errorf("inspect image %s: %w", cfg.Image, err)
 	}
 	return nil
 }
@@ -233,7 +251,7 @@ func up(ctx context.Context, docker *client.Client, cfg Config, p *progress) (*C
 	var plan addressPlan
 	if err := p.step("Creating network "+c.Network, func() error {
 		var err error
-		plan, err = createNetwork(ctx, docker, cfg.Name)
+		plan, err = createNetwork(ctx, docker, cfg.Name, cfg.Components)
 		return err
 	}); err != nil {
 		return nil, err
@@ -307,7 +325,9 @@ func get(ctx context.Context, docker *client.Client, name string) (*Cluster, err
 	if c.Network == "" {
 		return nil, fmt.Errorf("cluster %q is %w: its network %s is missing", name, errUnhealthy, networkName(name))
 	}
-	var controlPlaneFound bool
+	// A network labelled with no components belongs to a cluster that has
+	// no control plane by design; one without the label predates it.
+	controlPlaneFound := hasNoComponents(o.networks, networkName(name))
 	for _, ctr := range o.containers {
 		if ctr.Labels[LabelComponent] == Node {
 			c.Nodes = append(c.Nodes, ctr.Labels[LabelNode])
@@ -341,6 +361,17 @@ func get(ctx context.Context, docker *client.Client, name string) (*Cluster, err
 		}
 	}
 	return c, nil
+}
+
+// hasNoComponents reports whether the network called name records that
+// its cluster was brought up with no control-plane component.
+func hasNoComponents(networks []network.Summary, name string) bool {
+	for _, n := range networks {
+		if v, ok := n.Labels[labelComponents]; ok && n.Name == name && v == "" {
+			return true
+		}
+	}
+	return false
 }
 
 // publishedURL is the http URL on 127.0.0.1 where ctr's port is published.

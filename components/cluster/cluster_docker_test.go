@@ -92,3 +92,42 @@ func TestUpGetDownEtcdOnly(t *testing.T) {
 		t.Errorf("second Down printed %q", progress.String())
 	}
 }
+
+// TestUpGetDownNetworkOnly brings up stage 1's cluster: no control plane,
+// just the network, which Get reports as a healthy cluster.
+func TestUpGetDownNetworkOnly(t *testing.T) {
+	if testing.Short() {
+		t.Skip("creates a Docker network")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	docker, err := Docker(ctx)
+	if err != nil {
+		t.Skip(err)
+	}
+	defer docker.Close()
+	// No image is needed: nothing runs but the network.
+	name := fmt.Sprintf("unit-net-%d", time.Now().UnixNano()%1_000_000)
+	t.Cleanup(func() { _ = Down(context.Background(), name, nil) })
+
+	c, err := Up(ctx, Config{Name: name, Components: NoComponents})
+	if err != nil {
+		t.Fatalf("Up: %v", err)
+	}
+	if c.EtcdURL != "" || c.APIServerURL != "" || c.Network != "ownkube-"+name || c.Subnet == "" {
+		t.Errorf("cluster = %+v, want a network and nothing else", c)
+	}
+	got, err := Get(ctx, name)
+	if err != nil {
+		t.Fatalf("Get of a cluster with no control plane: %v", err)
+	}
+	if !reflect.DeepEqual(got, c) {
+		t.Errorf("Get = %+v, Up returned %+v", got, c)
+	}
+	if err := Down(ctx, name, nil); err != nil {
+		t.Fatalf("Down: %v", err)
+	}
+	if _, err := Get(ctx, name); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Get after Down: %v, want ErrNotFound", err)
+	}
+}

@@ -94,3 +94,16 @@ func TestDNSNeedsTheAPIServer(t *testing.T) {
 		t.Error("a cluster DNS without an API server was accepted")
 	}
 }
+
+func TestAnExplicitlyEmptyControlPlaneStaysEmpty(t *testing.T) {
+	cfg, err := Config{Components: NoComponents}.withDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Components == nil || len(cfg.Components) != 0 {
+		t.Errorf("components = %#v, want none", cfg.Components)
+	}
+	if _, err := (Config{Components: NoComponents, Nodes: 1}).withDefaults(); err == nil {
+		t.Error("nodes without an API server were accepted")
+	}
+}

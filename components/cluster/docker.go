@@ -27,6 +27,10 @@ const (
 	// labelServiceCIDR on the cluster's network records the range left for
 	// Service IPs, so Get can report it.
 	labelServiceCIDR = "ownkube.io/service-cidr"
+	// labelComponents on the cluster's network lists the control-plane
+	// components it was brought up with, comma-separated, so that Get
+	// knows a cluster of none (stage 1's) from one whose containers are gone.
+	labelComponents = "ownkube.io/components"
 )
 
 // Labels on every container of a pod, besides LabelCluster, LabelComponent

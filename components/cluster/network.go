@@ -15,7 +15,7 @@ import (
 // createNetwork creates the cluster's bridge network with a subnet no other
 // network uses. Two clusters coming up at once may pick the same subnet; the
 // engine refuses the second, which then tries the next one.
-func createNetwork(ctx context.Context, docker *client.Client, name string) (addressPlan, error) {
+func createNetwork(ctx context.Context, docker *client.Client, name string, components []string) (addressPlan, error) {
 	var tried []netip.Prefix
 	for attempt := 0; attempt < 8; attempt++ {
 		used, err := usedPrefixes(ctx, docker)
@@ -28,6 +28,7 @@ func createNetwork(ctx context.Context, docker *client.Client, name string) (add
 		}
 		labels := Labels(name, "network")
 		labels[labelServiceCIDR] = plan.ServiceCIDR.String()
+		labels[labelComponents] = strings.Join(components, ",")
 		_, err = docker.NetworkCreate(ctx, networkName(name), network.CreateOptions{
 			Driver: "bridge",
 			Labels: labels,

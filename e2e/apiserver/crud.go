@@ -27,6 +27,10 @@ type servedKind struct {
 	body map[string]any
 	// defaults checks what the server filled in that the client left out.
 	defaults func(g Gomega, obj *unstructured.Unstructured)
+	// terminates is set for a kind whose delete only marks it Terminating:
+	// a namespace goes once the namespace controller (stage 6, on the
+	// topology of that stage, see namespaces.go) has emptied it.
+	terminates bool
 }
 
 func (k servedKind) object(name string) *unstructured.Unstructured {
@@ -73,7 +77,7 @@ func expectInt(g Gomega, obj *unstructured.Unstructured, want int64, path ...str
 }
 
 var servedKinds = map[string]servedKind{
-	"Namespace": {gvr: schema.GroupVersionResource{Version: "v1", Resource: "namespaces"}, kind: "Namespace",
+	"Namespace": {gvr: schema.GroupVersionResource{Version: "v1", Resource: "namespaces"}, kind: "Namespace", terminates: true,
 		defaults: func(g Gomega, obj *unstructured.Unstructured) {
 			expectString(g, obj, "Active", "status", "phase")
 		}},
@@ -252,7 +256,11 @@ var _ = Describe("CRUD of every served kind", apiserverLabels, func() {
 			By("deleting it")
 			Expect(res.Delete(ctx, name, metav1.DeleteOptions{})).To(Succeed(), "delete %s %s", k.kind, name)
 			Eventually(ctx, func(g Gomega) {
-				_, err := res.Get(ctx, name, metav1.GetOptions{})
+				obj, err := res.Get(ctx, name, metav1.GetOptions{})
+				if k.terminates && err == nil {
+					g.Expect(obj.GetDeletionTimestamp()).NotTo(BeNil(), "a deleted %s should be gone or marked for deletion", k.kind)
+					return
+				}
 				g.Expect(apierrors.IsNotFound(err)).To(BeTrue(), "get after delete: %v", err)
 				list, err := res.List(ctx, metav1.ListOptions{})
 				g.Expect(err).NotTo(HaveOccurred())

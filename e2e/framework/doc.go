@@ -8,15 +8,21 @@
 //
 //	func TestE2E(t *testing.T) {
 //		RegisterFailHandler(Fail)
-//		RunSpecs(t, "ownkube conformance")
+//		suite, reporter, err := framework.SuiteConfig()
+//		if err != nil {
+//			t.Fatal(err)
+//		}
+//		RunSpecs(t, "ownkube conformance", suite, reporter)
 //	}
 //
 //	var _ = framework.SetUpSuite()
 //
 // Before the specs, parallel process 1 builds the images from this checkout
 // (components/images) and starts a cluster named e2e-<random> with the very
-// launcher `ownkube up` uses (components/cluster): the control plane and
-// NodeCount nodes, each offering NodeCPU and NodeMemory, whose kubelets back
+// launcher `ownkube up` uses (components/cluster): the topology of the stage
+// OWNKUBE_STAGE names (scenarios/NN-<name>.yaml, whose label filter then
+// selects the specs unless -ginkgo.label-filter is given), or without it the
+// whole control plane and NodeCount nodes, each offering NodeCPU and NodeMemory, whose kubelets back
 // off restarts from BackoffBase to BackoffCap. Every process then connects
 // to it. After the specs, process 1 brings the cluster down and fails
 // the suite if Docker still holds anything labelled with it.
@@ -39,6 +45,7 @@
 //
 // Environment:
 //
+//	OWNKUBE_STAGE           a stage number: bring up its scenario's topology, run its specs
 //	OWNKUBE_E2E_IMPL        solutions or exercises; default: the suite's own build tag
 //	OWNKUBE_E2E_COMPACTION  the API server's etcd compaction interval; default 2s
 package framework

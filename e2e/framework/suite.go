@@ -61,12 +61,18 @@ const (
 
 // clusterConfig is the configuration of the suite's cluster: what process
 // 1 brings up, and what every process starts more of it with (AddNode).
-func clusterConfig(name, image string, compaction time.Duration) cluster.Config {
+// The stage's scenario (StageEnv) picks its components and nodes.
+func clusterConfig(name, image string, compaction time.Duration) (cluster.Config, error) {
+	components, nodes, err := topology()
+	if err != nil {
+		return cluster.Config{}, err
+	}
 	return cluster.Config{
 		Name:                   name,
 		Image:                  image,
 		EtcdCompactionInterval: compaction,
-		Nodes:                  NodeCount,
+		Components:             components,
+		Nodes:                  nodes,
 		Node: cluster.NodeConfig{
 			CPU: NodeCPU, Memory: NodeMemory,
 			BackoffBase: BackoffBase, BackoffCap: BackoffCap,
@@ -81,7 +87,7 @@ func clusterConfig(name, image string, compaction time.Duration) cluster.Config 
 			NodeMonitorPeriod:      NodeMonitorPeriod,
 		},
 		Progress: GinkgoWriter,
-	}
+	}, nil
 }
 
 // The state every process shares once SynchronizedBeforeSuite has run.
@@ -123,9 +129,11 @@ func bringUp(ctx SpecContext) []byte {
 
 	image, err := images.Tag("ownkube", impl)
 	Expect(err).NotTo(HaveOccurred())
-	clusterName = "e2e-" + randomSuffix()
-	By("bringing up cluster " + clusterName)
-	c, err := cluster.Up(ctx, clusterConfig(clusterName, image, compaction))
+	cfg, err := clusterConfig("e2e-"+randomSuffix(), image, compaction)
+	Expect(err).NotTo(HaveOccurred())
+	clusterName = cfg.Name
+	By("bringing up cluster " + clusterName + " with " + describeTopology())
+	c, err := cluster.Up(ctx, cfg)
 	Expect(err).NotTo(HaveOccurred(), "bring up cluster %s", clusterName)
 
 	data, err := json.Marshal(shared{Cluster: c, CLI: cli})

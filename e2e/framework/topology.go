@@ -28,7 +28,7 @@ func runningConfig() (cluster.Config, error) {
 	if err != nil {
 		return cluster.Config{}, fmt.Errorf("OWNKUBE_E2E_COMPACTION: %w", err)
 	}
-	return clusterConfig(Cluster().Name, image, compaction), nil
+	return clusterConfig(Cluster().Name, image, compaction)
 }
 
 // AddNode starts node i of the suite's cluster (NodeCount+1 for a third
