@@ -135,7 +135,7 @@ func ensureNetwork(ctx context.Context, docker *client.Client, cluster string) e
 	n, err := docker.NetworkInspect(ctx, networkName(cluster), network.InspectOptions{})
 	switch {
 	case errdefs.IsNotFound(err):
-		_, err = createNetwork(ctx, docker, cluster)
+		_, err = createNetwork(ctx, docker, cluster, NoComponents)
 		return err
 	case err != nil:
 		return fmt.Errorf("inspect network %s: %w", networkName(cluster), err)

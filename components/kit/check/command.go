@@ -1,6 +1,8 @@
 package check
 
 import (
+	"github.com/ownkube/ownkube/components/kit/suitesum"
+
 	"context"
 	"errors"
 	"fmt"
@@ -82,8 +84,6 @@ func dockerAnswers(ctx context.Context) error {
 	return err
 }
 
-// suiteChanged lists the spec files changed from the shipped suite.
-//
-// TODO(suitesum): call suitesum.Changed(root) once components/kit/suitesum
-// lands (helper "exlearner"); until then no run is refused as changed.
-var suiteChanged func(root string) ([]string, error)
+// suiteChanged lists the spec files changed from the shipped suite, as
+// recorded in e2e/SUITE.sum.
+var suiteChanged = suitesum.Changed
