@@ -1,0 +1,135 @@
+package framework
+
+import (
+	"context"
+	"fmt"
+
+	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/ownkube/ownkube/components/kit/exercise"
+)
+
+// A learner's stub (exercise.NotImplemented) shows in the cluster as the
+// components report it (components/kit/stubreport): a pod condition
+// ownkube.io/NotImplemented, a Warning Event NotImplemented on the object
+// whose sync met it, a node's Ready=False with reason NotImplemented. No
+// waiting mends a stub, so the waits here and in the specs stop at once
+// when they see one, with a message that names the function to write.
+
+// NotImplemented returns the first sign that what namespace ns waits for
+// depends on a stub, or "" when there is none: a pod of ns with the
+// condition ownkube.io/NotImplemented, a Warning Event NotImplemented on an
+// object of ns, or, while a pod of ns waits to be scheduled, a node whose
+// Ready condition is a stub. Errors of the API are not signs: the wait
+// that called it reports them.
+func NotImplemented(ctx context.Context, ns string) string {
+	pods, err := Client().CoreV1().Pods(ns).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return ""
+	}
+	unscheduled := false
+	for i := range pods.Items {
+		if msg := PodNotImplemented(&pods.Items[i]); msg != "" {
+			return msg
+		}
+		unscheduled = unscheduled || pods.Items[i].Spec.NodeName == ""
+	}
+	if msg := eventNotImplemented(ctx, ns, ""); msg != "" {
+		return msg
+	}
+	if unscheduled {
+		return NodesNotImplemented(ctx)
+	}
+	return ""
+}
+
+// PodNotImplemented returns what pod's condition ownkube.io/NotImplemented
+// says, or "" when it has none.
+func PodNotImplemented(pod *corev1.Pod) string {
+	c := PodCondition(pod, exercise.ConditionType)
+	if c == nil || c.Status != corev1.ConditionTrue {
+		return ""
+	}
+	return fmt.Sprintf("pod %s/%s: %s", pod.Namespace, pod.Name, c.Message)
+}
+
+// NodesNotImplemented returns the first sign that a node depends on a stub
+// — its Ready condition False with reason NotImplemented, or a Warning
+// Event NotImplemented on it (a stub of its Lease, of the node lifecycle
+// controller) — or "".
+func NodesNotImplemented(ctx context.Context) string {
+	nodes, err := Client().CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return ""
+	}
+	for _, n := range nodes.Items {
+		if msg := NodeNotImplemented(ctx, &n); msg != "" {
+			return msg
+		}
+	}
+	return ""
+}
+
+// NodeNotImplemented is NodesNotImplemented for one node.
+func NodeNotImplemented(ctx context.Context, node *corev1.Node) string {
+	for _, c := range node.Status.Conditions {
+		if c.Type == corev1.NodeReady && c.Status != corev1.ConditionTrue && c.Reason == exercise.Reason {
+			return fmt.Sprintf("node %s: Ready=%s: %s", node.Name, c.Status, c.Message)
+		}
+	}
+	// The events of cluster-scoped objects are kept in namespace default.
+	return eventNotImplemented(ctx, metav1.NamespaceDefault, node.Name)
+}
+
+// eventNotImplemented returns the message of the first Warning Event
+// NotImplemented of namespace ns (on the object named name, if given).
+func eventNotImplemented(ctx context.Context, ns, name string) string {
+	events, err := Client().CoreV1().Events(ns).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return ""
+	}
+	for _, e := range events.Items {
+		if e.Type != corev1.EventTypeWarning || e.Reason != exercise.Reason || (name != "" && e.InvolvedObject.Name != name) {
+			continue
+		}
+		o := e.InvolvedObject
+		if o.Namespace != "" {
+			return fmt.Sprintf("%s %s/%s: %s", o.Kind, o.Namespace, o.Name, e.Message)
+		}
+		return fmt.Sprintf("%s %s: %s", o.Kind, o.Name, e.Message)
+	}
+	return ""
+}
+
+// StopIfNotImplemented, called from the function an Eventually polls,
+// stops the Eventually at once (Gomega's StopTrying) when NotImplemented
+// finds a stub behind namespace ns; the failure says what was awaited and
+// names the function to write.
+func StopIfNotImplemented(ctx context.Context, ns, awaited string) {
+	if msg := NotImplemented(ctx, ns); msg != "" {
+		StopTrying(stubMessage(awaited, msg)).Now()
+	}
+}
+
+// StopIfNodeNotImplemented is StopIfNotImplemented for a wait on a node.
+func StopIfNodeNotImplemented(ctx context.Context, node *corev1.Node, awaited string) {
+	if msg := NodeNotImplemented(ctx, node); msg != "" {
+		StopTrying(stubMessage(awaited, msg)).Now()
+	}
+}
+
+func stubMessage(awaited, msg string) string {
+	return fmt.Sprintf("stopped waiting for %s: a learner's function it needs is a stub: %s", awaited, msg)
+}
+
+// NodeNamedNotImplemented is NodeNotImplemented for the node called name
+// ("" when it cannot be read: the caller's own wait reports that).
+func NodeNamedNotImplemented(ctx context.Context, name string) string {
+	node, err := Client().CoreV1().Nodes().Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		return ""
+	}
+	return NodeNotImplemented(ctx, node)
+}
