@@ -99,6 +99,7 @@ func createDaemonSet(ctx context.Context, ns string, ds *appsv1.DaemonSet) *apps
 			Expect(err).NotTo(HaveOccurred(), "delete daemonset %s/%s", ns, ds.Name)
 		}
 		Eventually(ctx, func() error {
+			framework.ReleasePodsOfStub(ctx, ns)
 			_, err := sets.Get(ctx, ds.Name, metav1.GetOptions{})
 			return err
 		}).WithTimeout(framework.PodDeleteTimeout).WithPolling(framework.Poll).Should(Satisfy(apierrors.IsNotFound),

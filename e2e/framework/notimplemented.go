@@ -133,3 +133,16 @@ func NodeNamedNotImplemented(ctx context.Context, name string) string {
 	}
 	return NodeNotImplemented(ctx, node)
 }
+
+// ReleasePodsOfStub deletes every pod of ns at once (grace period 0) when
+// a stub stands behind ns, and reports whether it did: a kubelet whose
+// core is a stub never confirms a pod's deletion, so a cleanup that waits
+// for pods to go (its own, or a Foreground deletion's) would wait out its
+// timeout. Call it from such a wait's polled function.
+func ReleasePodsOfStub(ctx context.Context, ns string) bool {
+	if NotImplemented(ctx, ns) == "" {
+		return false
+	}
+	err := Client().CoreV1().Pods(ns).DeleteCollection(ctx, metav1.DeleteOptions{GracePeriodSeconds: new(int64(0))}, metav1.ListOptions{})
+	return err == nil
+}

@@ -37,13 +37,10 @@ const (
 func DeletePodsAfterSpec(ns string) {
 	DeferCleanup(func(ctx SpecContext) {
 		pods := Client().CoreV1().Pods(ns)
-		opts := metav1.DeleteOptions{}
-		if NotImplemented(ctx, ns) != "" {
-			opts.GracePeriodSeconds = new(int64(0))
-		}
-		Expect(pods.DeleteCollection(ctx, opts, metav1.ListOptions{})).To(Succeed(),
+		Expect(pods.DeleteCollection(ctx, metav1.DeleteOptions{}, metav1.ListOptions{})).To(Succeed(),
 			"delete the pods of namespace %s", ns)
 		Eventually(ctx, func(g Gomega) {
+			ReleasePodsOfStub(ctx, ns)
 			list, err := pods.List(ctx, metav1.ListOptions{})
 			g.Expect(err).NotTo(HaveOccurred())
 			g.Expect(podNames(list.Items)).To(BeEmpty())
