@@ -59,7 +59,7 @@ func waitForNode(ctx context.Context, name string, timeout time.Duration, awaite
 	Eventually(ctx, func(g Gomega) {
 		n, err := framework.Client().CoreV1().Nodes().Get(ctx, name, metav1.GetOptions{})
 		g.Expect(err).NotTo(HaveOccurred())
-		framework.StopIfNodeNotImplemented(ctx, n, "node "+name+": "+awaited)
+		framework.StopIfNodeNotImplemented(ctx, n, "", "node "+name+": "+awaited)
 		check(g, n)
 		node = n
 	}).WithTimeout(timeout).WithPolling(framework.Poll).Should(Succeed(), "waiting for node %s: %s", name, awaited)

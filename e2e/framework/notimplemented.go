@@ -36,7 +36,7 @@ func NotImplemented(ctx context.Context, ns string) string {
 		}
 		unscheduled = unscheduled || pods.Items[i].Spec.NodeName == ""
 	}
-	if msg := eventNotImplemented(ctx, ns, ""); msg != "" {
+	if msg := eventNotImplemented(ctx, ns, "", ""); msg != "" {
 		return msg
 	}
 	if unscheduled {
@@ -55,43 +55,54 @@ func PodNotImplemented(pod *corev1.Pod) string {
 	return fmt.Sprintf("pod %s/%s: %s", pod.Namespace, pod.Name, c.Message)
 }
 
-// NodesNotImplemented returns the first sign that a node depends on a stub
-// — its Ready condition False with reason NotImplemented, or a Warning
-// Event NotImplemented on it (a stub of its Lease, of the node lifecycle
-// controller) — or "".
+// NodesNotImplemented returns the first sign that a node is not Ready
+// because of a stub (its Ready condition False with reason NotImplemented:
+// the kubelet's ReadyCondition), or "".
 func NodesNotImplemented(ctx context.Context) string {
 	nodes, err := Client().CoreV1().Nodes().List(ctx, metav1.ListOptions{})
 	if err != nil {
 		return ""
 	}
-	for _, n := range nodes.Items {
-		if msg := NodeNotImplemented(ctx, &n); msg != "" {
+	for i := range nodes.Items {
+		if msg := NodeNotImplemented(&nodes.Items[i]); msg != "" {
 			return msg
 		}
 	}
 	return ""
 }
 
-// NodeNotImplemented is NodesNotImplemented for one node.
-func NodeNotImplemented(ctx context.Context, node *corev1.Node) string {
+// NodeNotImplemented returns what node's Ready condition says when a stub
+// keeps it False (reason NotImplemented), or "".
+func NodeNotImplemented(node *corev1.Node) string {
 	for _, c := range node.Status.Conditions {
 		if c.Type == corev1.NodeReady && c.Status != corev1.ConditionTrue && c.Reason == exercise.Reason {
 			return fmt.Sprintf("node %s: Ready=%s: %s", node.Name, c.Status, c.Message)
 		}
 	}
+	return ""
+}
+
+// NodeEventNotImplemented returns the message of a Warning Event
+// NotImplemented on the node called name, recorded by component (the
+// kubelet, for a stub of its Lease; "" for any, such as the node lifecycle
+// controller), or "". Only waits that depend on that component should ask:
+// a stub of stage 6 says nothing about a node's kubelet.
+func NodeEventNotImplemented(ctx context.Context, name, component string) string {
 	// The events of cluster-scoped objects are kept in namespace default.
-	return eventNotImplemented(ctx, metav1.NamespaceDefault, node.Name)
+	return eventNotImplemented(ctx, metav1.NamespaceDefault, name, component)
 }
 
 // eventNotImplemented returns the message of the first Warning Event
-// NotImplemented of namespace ns (on the object named name, if given).
-func eventNotImplemented(ctx context.Context, ns, name string) string {
+// NotImplemented of namespace ns (on the object named name, and recorded by
+// component, if given).
+func eventNotImplemented(ctx context.Context, ns, name, component string) string {
 	events, err := Client().CoreV1().Events(ns).List(ctx, metav1.ListOptions{})
 	if err != nil {
 		return ""
 	}
 	for _, e := range events.Items {
-		if e.Type != corev1.EventTypeWarning || e.Reason != exercise.Reason || (name != "" && e.InvolvedObject.Name != name) {
+		if e.Type != corev1.EventTypeWarning || e.Reason != exercise.Reason ||
+			(name != "" && e.InvolvedObject.Name != name) || (component != "" && e.Source.Component != component) {
 			continue
 		}
 		o := e.InvolvedObject
@@ -113,25 +124,21 @@ func StopIfNotImplemented(ctx context.Context, ns, awaited string) {
 	}
 }
 
-// StopIfNodeNotImplemented is StopIfNotImplemented for a wait on a node.
-func StopIfNodeNotImplemented(ctx context.Context, node *corev1.Node, awaited string) {
-	if msg := NodeNotImplemented(ctx, node); msg != "" {
+// StopIfNodeNotImplemented stops the Eventually that calls it when node
+// is not Ready because of a stub, or when a Warning Event NotImplemented
+// recorded by component ("" for any) is on it.
+func StopIfNodeNotImplemented(ctx context.Context, node *corev1.Node, component, awaited string) {
+	msg := NodeNotImplemented(node)
+	if msg == "" {
+		msg = NodeEventNotImplemented(ctx, node.Name, component)
+	}
+	if msg != "" {
 		StopTrying(stubMessage(awaited, msg)).Now()
 	}
 }
 
 func stubMessage(awaited, msg string) string {
 	return fmt.Sprintf("stopped waiting for %s: a learner's function it needs is a stub: %s", awaited, msg)
-}
-
-// NodeNamedNotImplemented is NodeNotImplemented for the node called name
-// ("" when it cannot be read: the caller's own wait reports that).
-func NodeNamedNotImplemented(ctx context.Context, name string) string {
-	node, err := Client().CoreV1().Nodes().Get(ctx, name, metav1.GetOptions{})
-	if err != nil {
-		return ""
-	}
-	return NodeNotImplemented(ctx, node)
 }
 
 // ReleasePodsOfStub deletes every pod of ns at once (grace period 0) when
