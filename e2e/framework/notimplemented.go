@@ -3,6 +3,8 @@ package framework
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
@@ -92,26 +94,33 @@ func NodeEventNotImplemented(ctx context.Context, name, component string) string
 	return eventNotImplemented(ctx, metav1.NamespaceDefault, name, component)
 }
 
-// eventNotImplemented returns the message of the first Warning Event
+// eventNotImplemented returns the messages of the Warning Events
 // NotImplemented of namespace ns (on the object named name, and recorded by
-// component, if given).
+// component, if given), each once, or "": all of them, since an object may
+// wait on more than one stub (a node on its kubelet's ReadyCondition and
+// RenewLease) and the wait cannot tell which one it needs.
 func eventNotImplemented(ctx context.Context, ns, name, component string) string {
 	events, err := Client().CoreV1().Events(ns).List(ctx, metav1.ListOptions{})
 	if err != nil {
 		return ""
 	}
+	var msgs []string
 	for _, e := range events.Items {
 		if e.Type != corev1.EventTypeWarning || e.Reason != exercise.Reason ||
 			(name != "" && e.InvolvedObject.Name != name) || (component != "" && e.Source.Component != component) {
 			continue
 		}
 		o := e.InvolvedObject
+		msg := fmt.Sprintf("%s %s: %s", o.Kind, o.Name, e.Message)
 		if o.Namespace != "" {
-			return fmt.Sprintf("%s %s/%s: %s", o.Kind, o.Namespace, o.Name, e.Message)
+			msg = fmt.Sprintf("%s %s/%s: %s", o.Kind, o.Namespace, o.Name, e.Message)
 		}
-		return fmt.Sprintf("%s %s: %s", o.Kind, o.Name, e.Message)
+		if !slices.Contains(msgs, msg) {
+			msgs = append(msgs, msg)
+		}
 	}
-	return ""
+	slices.Sort(msgs)
+	return strings.Join(msgs, "; ")
 }
 
 // StopIfNotImplemented, called from the function an Eventually polls,
