@@ -20,6 +20,8 @@ import (
 	"k8s.io/client-go/tools/record"
 	"k8s.io/client-go/util/workqueue"
 
+	"github.com/ownkube/ownkube/components/kit/exercise"
+	"github.com/ownkube/ownkube/components/kit/stubreport"
 	"github.com/ownkube/ownkube/components/kubelet/podstate"
 )
 
@@ -70,6 +72,7 @@ type Kubelet struct {
 	probes   *prober
 	recorder record.EventRecorder
 	events   record.EventBroadcaster
+	stubs    *stubreport.Reporter // says so when a core of the learner's is a stub
 
 	images imageCache
 
@@ -108,6 +111,7 @@ func New(cfg Config) (*Kubelet, error) {
 	k.probes = newProber(k.log, k.queue.Add)
 	k.events = record.NewBroadcaster()
 	k.recorder = k.events.NewRecorder(scheme.Scheme, corev1.EventSource{Component: "kubelet", Host: cfg.NodeName})
+	k.stubs = stubreport.New(k.recorder, k.log)
 	return k, nil
 }
 
@@ -225,7 +229,9 @@ func (k *Kubelet) next(ctx context.Context) bool {
 		o.Synced(key, err)
 	}
 	if err != nil && ctx.Err() == nil {
-		k.log.Warn("sync failed; will retry", "pod", key, "err", err)
+		if !exercise.IsNotImplemented(err) { // a stub was reported once, on its pod
+			k.log.Warn("sync failed; will retry", "pod", key, "err", err)
+		}
 		k.queue.AddRateLimited(key)
 		return true
 	}
@@ -234,15 +240,15 @@ func (k *Kubelet) next(ctx context.Context) bool {
 }
 
 // syncSafely turns a panic of the learner's core (a stub, say) into an
-// error with a clear log line, rather than a crashed node.
+// error with a clear log line, rather than a crashed node; a stub's error
+// is reported on the pod, so that it reaches whoever waits for the pod.
 func (k *Kubelet) syncSafely(ctx context.Context, key string) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			if perr, ok := p.(error); ok {
-				err = fmt.Errorf("panic: %w", perr) // keep a stub's error recognisable
-			} else {
-				err = fmt.Errorf("panic: %v", p)
-			}
+			err = exercise.Recovered(p)
+		}
+		if exercise.IsNotImplemented(err) {
+			k.reportStub(ctx, key, err)
 		}
 	}()
 	return k.sync(ctx, key)

@@ -13,6 +13,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/util/retry"
 
+	"github.com/ownkube/ownkube/components/kit/exercise"
+	"github.com/ownkube/ownkube/components/kit/stubreport"
 	"github.com/ownkube/ownkube/components/kubelet/core"
 )
 
@@ -56,12 +58,14 @@ func (k *Kubelet) labels(existing map[string]string) map[string]string {
 }
 
 // nodeStatus fills in what the node reports about itself. An error of the
-// learner's ReadyCondition is returned, not swallowed: a stub's "not
-// implemented" must reach the log at once, not show as a node never Ready.
+// learner's ReadyCondition is never swallowed: a stub's "not implemented"
+// is the node's Ready=False with reason NotImplemented (and an Event), so
+// the node still registers and whoever waits for it reads why it is not
+// Ready; any other error is returned.
 func (k *Kubelet) nodeStatus(node *corev1.Node, runtimeErr error) error {
-	ready, err := core.ReadyCondition(node.Status.Conditions, runtimeErr, time.Now())
+	ready, err := k.readyCondition(node, runtimeErr)
 	if err != nil {
-		return fmt.Errorf("node %s: the Ready condition: %w", k.cfg.NodeName, err)
+		return err
 	}
 	node.Status.Capacity = k.cfg.Capacity.DeepCopy()
 	node.Status.Allocatable = k.cfg.Capacity.DeepCopy()
@@ -72,6 +76,23 @@ func (k *Kubelet) nodeStatus(node *corev1.Node, runtimeErr error) error {
 	node.Status.Phase = corev1.NodeRunning
 	node.Status.Conditions = setNodeCondition(node.Status.Conditions, ready)
 	return nil
+}
+
+// readyCondition asks the learner's core for the node's Ready condition.
+func (k *Kubelet) readyCondition(node *corev1.Node, runtimeErr error) (c corev1.NodeCondition, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = exercise.Recovered(p)
+		}
+		if ni := k.stubs.Report(node, err); ni != nil {
+			c, err = stubreport.NodeReady(node.Status.Conditions, ni, metav1.Now()), nil
+		}
+	}()
+	c, err = core.ReadyCondition(node.Status.Conditions, runtimeErr, time.Now())
+	if err != nil {
+		return c, fmt.Errorf("node %s: the Ready condition: %w", k.cfg.NodeName, err)
+	}
+	return c, nil
 }
 
 func setNodeCondition(conds []corev1.NodeCondition, c corev1.NodeCondition) []corev1.NodeCondition {
@@ -90,8 +111,8 @@ func (k *Kubelet) heartbeat(ctx context.Context) {
 	ticker := time.NewTicker(k.cfg.HeartbeatInterval)
 	defer ticker.Stop()
 	for beat := 1; ; beat++ {
-		if err := k.renewLease(ctx); err != nil && ctx.Err() == nil {
-			k.log.Warn("renew lease", "err", err)
+		if err := k.renewLease(ctx); err != nil && ctx.Err() == nil && !exercise.IsNotImplemented(err) {
+			k.log.Warn("renew lease", "err", err) // a stub was reported once, on the Node
 		}
 		if beat%2 == 0 {
 			if err := k.updateNodeStatus(ctx); err != nil && ctx.Err() == nil {
@@ -115,7 +136,7 @@ func (k *Kubelet) renewLease(ctx context.Context) error {
 		} else if err != nil {
 			return err
 		}
-		lease, err := core.RenewLease(stored, k.cfg.NodeName, time.Now(), k.cfg.LeaseDuration)
+		lease, err := k.newLease(ctx, stored)
 		if err != nil {
 			return err
 		}
@@ -127,6 +148,27 @@ func (k *Kubelet) renewLease(ctx context.Context) error {
 		_, err = leases.Update(ctx, lease, metav1.UpdateOptions{})
 		return err
 	})
+}
+
+// newLease asks the learner's core for the renewed Lease. A stub is
+// reported once on the Node, and its error returned as ever: without a
+// Lease the node lifecycle controller will, rightly, call the node gone.
+func (k *Kubelet) newLease(ctx context.Context, stored *coordinationv1.Lease) (lease *coordinationv1.Lease, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = exercise.Recovered(p)
+		}
+		if exercise.IsNotImplemented(err) {
+			if node, gerr := k.cfg.Client.CoreV1().Nodes().Get(ctx, k.cfg.NodeName, metav1.GetOptions{}); gerr == nil {
+				k.stubs.Report(node, err)
+			}
+		}
+	}()
+	lease, err = core.RenewLease(stored, k.cfg.NodeName, time.Now(), k.cfg.LeaseDuration)
+	if err != nil {
+		return nil, fmt.Errorf("node %s: renew its Lease: %w", k.cfg.NodeName, err)
+	}
+	return lease, nil
 }
 
 // ownLease makes the Node the Lease's owner, so the Lease goes with it.

@@ -9,6 +9,8 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/ownkube/ownkube/components/kit/exercise"
+	"github.com/ownkube/ownkube/components/kit/stubreport"
 	"github.com/ownkube/ownkube/components/scheduler/snapshot"
 )
 
@@ -76,7 +78,7 @@ func (s *Scheduler) unschedulable(ctx context.Context, key string, pod *corev1.P
 		s.log.Info("pod fits no node", "pod", key, "message", fitErr.Error())
 	}
 	s.recorder.Event(pod, corev1.EventTypeWarning, "FailedScheduling", err.Error())
-	if err := s.setPodScheduledFalse(ctx, pod, reason, err.Error()); err != nil {
+	if err := s.setPodScheduledFalse(ctx, pod, reason, err.Error(), s.stubs.Report(pod, err)); err != nil {
 		return err
 	}
 	if !fits {
@@ -86,17 +88,24 @@ func (s *Scheduler) unschedulable(ctx context.Context, key string, pod *corev1.P
 }
 
 // setPodScheduledFalse sets the pod's condition PodScheduled=False with
-// reason and message, unless it says so already.
-func (s *Scheduler) setPodScheduledFalse(ctx context.Context, pod *corev1.Pod, reason, message string) error {
+// reason and message, unless it says so already; when the algorithm is a
+// stub (ni), the pod also gets the condition that says so.
+func (s *Scheduler) setPodScheduledFalse(ctx context.Context, pod *corev1.Pod, reason, message string, ni *exercise.NotImplementedError) error {
 	cond := corev1.PodCondition{Type: corev1.PodScheduled, Status: corev1.ConditionFalse, Reason: reason, Message: message}
 	updated := pod.DeepCopy()
+	stubChanged := false
+	if ni != nil {
+		updated.Status.Conditions, stubChanged = stubreport.SetPodCondition(updated.Status.Conditions, ni, metav1.Now())
+	}
 	i := indexOfCondition(updated.Status.Conditions, corev1.PodScheduled)
 	switch {
 	case i < 0:
 		cond.LastTransitionTime = metav1.Now()
 		updated.Status.Conditions = append(updated.Status.Conditions, cond)
 	case sameCondition(updated.Status.Conditions[i], cond):
-		return nil
+		if !stubChanged {
+			return nil
+		}
 	default:
 		cond.LastTransitionTime = updated.Status.Conditions[i].LastTransitionTime
 		if updated.Status.Conditions[i].Status != cond.Status {

@@ -6,6 +6,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
 
+	"github.com/ownkube/ownkube/components/kit/exercise"
 	"github.com/ownkube/ownkube/components/scheduler/algorithm"
 	"github.com/ownkube/ownkube/components/scheduler/snapshot"
 )
@@ -36,10 +37,16 @@ func newCluster() *cluster {
 	return &cluster{nodes: map[string]*snapshot.NodeInfo{}, pods: map[types.UID]placement{}, index: map[string]int{}}
 }
 
-// schedule runs the algorithm for pod over the current snapshot.
-func (c *cluster) schedule(pod *corev1.Pod) (string, error) {
+// schedule runs the algorithm for pod over the current snapshot. A panic
+// of the learner's algorithm (a stub of a helper, a bug) is its error.
+func (c *cluster) schedule(pod *corev1.Pod) (node string, err error) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
+	defer func() {
+		if p := recover(); p != nil {
+			node, err = "", exercise.Recovered(p)
+		}
+	}()
 	return algorithm.Schedule(pod, &c.snap)
 }
 

@@ -20,6 +20,8 @@ import (
 	"k8s.io/client-go/util/workqueue"
 
 	"github.com/ownkube/ownkube/components/health"
+	"github.com/ownkube/ownkube/components/kit/exercise"
+	"github.com/ownkube/ownkube/components/kit/stubreport"
 )
 
 // Config configures a Scheduler.
@@ -58,6 +60,7 @@ type Scheduler struct {
 	parking  *parking
 	events   record.EventBroadcaster
 	recorder record.EventRecorder
+	stubs    *stubreport.Reporter // says so when the learner's algorithm is a stub
 	binds    sync.WaitGroup
 	slots    chan struct{} // one per binding in flight
 	ready    atomic.Bool
@@ -93,6 +96,7 @@ func New(cfg Config) (*Scheduler, error) {
 		slots:   make(chan struct{}, cfg.MaxInFlightBinds),
 	}
 	s.recorder = s.events.NewRecorder(scheme.Scheme, corev1.EventSource{Component: cfg.SchedulerName})
+	s.stubs = stubreport.New(s.recorder, s.log)
 	if err := s.watch(); err != nil {
 		return nil, err
 	}
@@ -176,6 +180,10 @@ func (s *Scheduler) processNextItem(ctx context.Context) bool {
 		// Its back-off keeps growing until it is placed.
 	case ctx.Err() != nil:
 		// Stopping: the failure says nothing about the pod.
+	case exercise.IsNotImplemented(err):
+		// Reported once, on the pod; tried again after the same back-off,
+		// since the learner may write the function meanwhile.
+		s.queue.AddRateLimited(key)
 	default:
 		s.log.Error("schedule pod", "pod", key, "err", err)
 		s.queue.AddRateLimited(key)

@@ -57,6 +57,7 @@ func waitDaemonSetOn(ctx context.Context, ds *appsv1.DaemonSet, nodes []string) 
 	var got *appsv1.DaemonSet
 	n := int32(len(nodes))
 	Eventually(ctx, func(g Gomega) {
+		framework.StopIfNotImplemented(ctx, ds.Namespace, "a pod of daemonset "+ds.Name+" on every node")
 		byNode := daemonPods(ctx, g, ds)
 		g.Expect(byNode).To(HaveLen(len(nodes)), "pods by node: %v", nodeNames(byNode))
 		for _, node := range nodes {
@@ -98,6 +99,7 @@ func createDaemonSet(ctx context.Context, ns string, ds *appsv1.DaemonSet) *apps
 			Expect(err).NotTo(HaveOccurred(), "delete daemonset %s/%s", ns, ds.Name)
 		}
 		Eventually(ctx, func() error {
+			framework.ReleasePodsOfStub(ctx, ns)
 			_, err := sets.Get(ctx, ds.Name, metav1.GetOptions{})
 			return err
 		}).WithTimeout(framework.PodDeleteTimeout).WithPolling(framework.Poll).Should(Satisfy(apierrors.IsNotFound),
@@ -121,6 +123,7 @@ var _ = Describe("DaemonSet", daemonSetLabels, func() {
 			waitDaemonSetOn(ctx, ds, framework.Cluster().Nodes)
 
 			Eventually(ctx, func(g Gomega) {
+				framework.StopIfNotImplemented(ctx, ds.Namespace, "the pods of daemonset "+ds.Name+"")
 				for node, pods := range daemonPods(ctx, g, ds) {
 					pod := pods[0]
 					g.Expect(metav1.IsControlledBy(&pod, ds)).To(BeTrue())
@@ -155,6 +158,7 @@ var _ = Describe("DaemonSet", daemonSetLabels, func() {
 			ds = waitDaemonSetOn(ctx, createDaemonSet(ctx, ns, ds), framework.Cluster().Nodes)
 			old := map[string]bool{}
 			Eventually(ctx, func(g Gomega) {
+				framework.StopIfNotImplemented(ctx, ds.Namespace, "the pods of daemonset "+ds.Name+"")
 				for _, pods := range daemonPods(ctx, g, ds) {
 					old[pods[0].Name] = true
 				}
@@ -168,6 +172,7 @@ var _ = Describe("DaemonSet", daemonSetLabels, func() {
 			var mostUnavailable int32
 			n := int32(len(framework.Cluster().Nodes))
 			Eventually(ctx, func(g Gomega) {
+				framework.StopIfNotImplemented(ctx, ns, "daemonset "+ds.Name+" to roll out")
 				cur, err := framework.Client().AppsV1().DaemonSets(ns).Get(ctx, ds.Name, metav1.GetOptions{})
 				g.Expect(err).NotTo(HaveOccurred())
 				if cur.Status.ObservedGeneration == cur.Generation {

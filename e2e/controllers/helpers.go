@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/docker/docker/api/types/container"
@@ -58,6 +59,7 @@ func waitForNode(ctx context.Context, name string, timeout time.Duration, awaite
 	Eventually(ctx, func(g Gomega) {
 		n, err := framework.Client().CoreV1().Nodes().Get(ctx, name, metav1.GetOptions{})
 		g.Expect(err).NotTo(HaveOccurred())
+		framework.StopIfNodeNotImplemented(ctx, n, "", "node "+name+": "+awaited)
 		check(g, n)
 		node = n
 	}).WithTimeout(timeout).WithPolling(framework.Poll).Should(Succeed(), "waiting for node %s: %s", name, awaited)
@@ -113,6 +115,7 @@ func lastNode() string {
 func expectEvent(ctx context.Context, ns, kind, name, reason string) {
 	GinkgoHelper()
 	Eventually(ctx, func(g Gomega) {
+		framework.StopIfNotImplemented(ctx, ns, "a "+reason+" event about "+kind+" "+name)
 		events, err := framework.Client().CoreV1().Events(ns).List(ctx, metav1.ListOptions{})
 		g.Expect(err).NotTo(HaveOccurred())
 		g.Expect(events.Items).To(ContainElement(And(
@@ -178,6 +181,7 @@ func waitReplicaSetOn(ctx context.Context, rs *appsv1.ReplicaSet, nodes []string
 	GinkgoHelper()
 	var pods []corev1.Pod
 	Eventually(ctx, func(g Gomega) {
+		framework.StopIfNotImplemented(ctx, rs.Namespace, "replicaset "+rs.Namespace+"/"+rs.Name+" to have its pods on "+strings.Join(nodes, ", "))
 		sel, err := metav1.LabelSelectorAsSelector(rs.Spec.Selector)
 		g.Expect(err).NotTo(HaveOccurred())
 		list, err := framework.Client().CoreV1().Pods(rs.Namespace).List(ctx, metav1.ListOptions{LabelSelector: sel.String()})

@@ -46,6 +46,7 @@ func waitForJob(ctx context.Context, ns, name string, awaited string, check func
 	GinkgoHelper()
 	var job *batchv1.Job
 	Eventually(ctx, func(g Gomega) {
+		framework.StopIfNotImplemented(ctx, ns, "job "+name+"")
 		j, err := framework.Client().BatchV1().Jobs(ns).Get(ctx, name, metav1.GetOptions{})
 		g.Expect(err).NotTo(HaveOccurred())
 		check(g, j)

@@ -147,6 +147,7 @@ var _ = Describe("Node lifecycle", nodeLifecycleLabels, Label("disruptive"), Ser
 
 			By("seeing the evicted pod's containers removed and the pod gone")
 			Eventually(ctx, func(g Gomega) {
+				framework.StopIfNotImplemented(ctx, ns, "pod evicted to be gone")
 				_, err := framework.Client().CoreV1().Pods(ns).Get(ctx, "evicted", metav1.GetOptions{})
 				g.Expect(apierrors.IsNotFound(err)).To(BeTrue(), "pod evicted should be gone, got %v", err)
 				ctrs, err := framework.PodContainers(ctx, evictedUID)
@@ -157,6 +158,7 @@ var _ = Describe("Node lifecycle", nodeLifecycleLabels, Label("disruptive"), Ser
 
 			By("seeing the ReplicaSet's old pods finished and their containers removed, its new pods kept")
 			Eventually(ctx, func(g Gomega) {
+				framework.StopIfNotImplemented(ctx, ns, "the old pods of the ReplicaSet to finish")
 				for _, p := range oldPods {
 					_, err := framework.Client().CoreV1().Pods(ns).Get(ctx, p.Name, metav1.GetOptions{})
 					g.Expect(apierrors.IsNotFound(err)).To(BeTrue(), "old pod %s should be gone, got %v", p.Name, err)

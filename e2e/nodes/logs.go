@@ -28,6 +28,7 @@ var _ = Describe("Container logs", nodesLabels, func() {
 		kubectl := framework.NewKubectl()
 		pod := runTalker(ctx, ns)
 		Eventually(ctx, func(g Gomega) {
+			framework.StopIfNotImplemented(ctx, ns, "the logs of pod "+pod.Name)
 			runCtx, cancel := context.WithTimeout(ctx, logsTimeout)
 			defer cancel()
 			out, err := kubectl.Command(runCtx, "logs", "-n", ns, pod.Name).CombinedOutput()
@@ -40,6 +41,7 @@ var _ = Describe("Container logs", nodesLabels, func() {
 	It("should serve the echo server's startup line on pods/log (client-go GetLogs)", func(ctx SpecContext) {
 		pod := runTalker(ctx, ns)
 		Eventually(ctx, func(g Gomega) {
+			framework.StopIfNotImplemented(ctx, ns, "the logs of pod "+pod.Name)
 			out, err := framework.Client().CoreV1().Pods(ns).GetLogs(pod.Name, &corev1.PodLogOptions{Container: "app"}).DoRaw(ctx)
 			g.Expect(err).NotTo(HaveOccurred(), "GET pods/log of %s/%s: %s", ns, pod.Name, out)
 			g.Expect(string(out)).To(ContainSubstring(startupLine(pod)))

@@ -36,6 +36,7 @@ var _ = Describe("Nodes", nodesLabels, func() {
 			Eventually(ctx, func(g Gomega) {
 				node, err := framework.Client().CoreV1().Nodes().Get(ctx, name, metav1.GetOptions{})
 				g.Expect(err).NotTo(HaveOccurred())
+				framework.StopIfNodeNotImplemented(ctx, node, "kubelet", "node "+name+" to be registered Ready")
 				g.Expect(node.Labels).To(HaveKeyWithValue(corev1.LabelHostname, name))
 				ready := nodeCondition(node, corev1.NodeReady)
 				g.Expect(ready).NotTo(BeNil(), "node %s has no Ready condition", name)
@@ -60,6 +61,9 @@ var _ = Describe("Nodes", nodesLabels, func() {
 		}
 		for _, name := range framework.Cluster().Nodes {
 			Eventually(ctx, func() time.Time {
+				if msg := framework.NodeEventNotImplemented(ctx, name, "kubelet"); msg != "" {
+					StopTrying("stopped waiting for node " + name + " to renew its Lease: " + msg).Now()
+				}
 				return renewTime(nodeLease(ctx, name))
 			}).WithTimeout(heartbeatTimeout).WithPolling(500*time.Millisecond).Should(BeTemporally(">", first[name]),
 				"waiting for node %s's kubelet to renew its Lease after %s", name, first[name])
@@ -98,6 +102,9 @@ var _ = Describe("Nodes", nodesLabels, func() {
 			Expect(framework.Docker().ContainerRestart(ctx, nodeContainer.ID, container.StopOptions{Timeout: ptr.To(10)})).To(Succeed(),
 				"docker restart %s", nodeContainer.Names)
 			Eventually(ctx, func() time.Time {
+				if msg := framework.NodeEventNotImplemented(ctx, node, "kubelet"); msg != "" {
+					StopTrying("stopped waiting for node " + node + " to renew its Lease: " + msg).Now()
+				}
 				return renewTime(nodeLease(ctx, node))
 			}).WithTimeout(kubeletRestartTimeout).WithPolling(500*time.Millisecond).Should(BeTemporally(">", restarted),
 				"waiting for the restarted kubelet of node %s to renew its Lease", node)
@@ -123,6 +130,9 @@ var _ = Describe("Nodes", nodesLabels, func() {
 func nodeLease(ctx context.Context, node string) *coordinationv1.Lease {
 	GinkgoHelper()
 	lease, err := framework.Client().CoordinationV1().Leases(corev1.NamespaceNodeLease).Get(ctx, node, metav1.GetOptions{})
+	if err != nil {
+		Expect(framework.NodeEventNotImplemented(ctx, node, "kubelet")).To(BeEmpty(), "the Lease of node %s: a learner's function is a stub", node)
+	}
 	Expect(err).NotTo(HaveOccurred(), "get the Lease of node %s", node)
 	return lease
 }

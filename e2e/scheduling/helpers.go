@@ -83,6 +83,7 @@ func expectStaysPending(ctx context.Context, ns, name string) {
 func expectFailedSchedulingEvent(ctx context.Context, ns, name, part string) {
 	GinkgoHelper()
 	Eventually(ctx, func(g Gomega) {
+		framework.StopIfNotImplemented(ctx, ns, "a FailedScheduling event about pod "+ns+"/"+name)
 		events, err := framework.Client().CoreV1().Events(ns).List(ctx, metav1.ListOptions{})
 		g.Expect(err).NotTo(HaveOccurred())
 		g.Expect(events.Items).To(ContainElement(And(

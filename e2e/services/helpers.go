@@ -184,6 +184,7 @@ func awaitEndpointsWithin(ctx context.Context, timeout time.Duration, ns, svc st
 	slices.Sort(ready)
 	slices.Sort(notReady)
 	Eventually(ctx, func(g Gomega) {
+		framework.StopIfNotImplemented(ctx, ns, "the Endpoints of service "+svc+"")
 		v := viewEndpoints(ctx, g, ns, svc, pods)
 		g.Expect(v.Ready).To(Equal(orNil(ready)), "ready addresses of the Endpoints")
 		g.Expect(v.NotReady).To(Equal(orNil(notReady)), "notReadyAddresses of the Endpoints")

@@ -117,6 +117,7 @@ var _ = Describe("Services", serviceLabels, func() {
 
 			By("asking the ClusterIP 12 times from one probe")
 			Eventually(ctx, func(g Gomega) {
+				framework.StopIfNotImplemented(ctx, ns, "the ClusterIP of service "+svc.Name+" to answer")
 				s := repeat(ctx, g, url(svc.Spec.ClusterIP, 80), 12)
 				g.Expect(s.Failures).To(BeZero(), "failed requests: %s", s.FirstError)
 				g.Expect(s.Answers).To(HaveLen(1), "one client should stay on one pod: %v", s.Answers)

@@ -69,6 +69,7 @@ func waitRolledOut(ctx context.Context, ns, name string) *appsv1.Deployment {
 	GinkgoHelper()
 	var d *appsv1.Deployment
 	Eventually(ctx, func(g Gomega) {
+		framework.StopIfNotImplemented(ctx, ns, "deployment "+ns+"/"+name+" to roll out")
 		var err error
 		d, err = framework.Client().AppsV1().Deployments(ns).Get(ctx, name, metav1.GetOptions{})
 		g.Expect(err).NotTo(HaveOccurred())
@@ -257,6 +258,7 @@ var _ = Describe("Deployment", workloadLabels, func() {
 			Expect(err).NotTo(HaveOccurred())
 			setEnv(ctx, ns, "web", "held")
 			Eventually(ctx, func(g Gomega) {
+				framework.StopIfNotImplemented(ctx, ns, "deployment web to be held")
 				d, err := framework.Client().AppsV1().Deployments(ns).Get(ctx, "web", metav1.GetOptions{})
 				g.Expect(err).NotTo(HaveOccurred())
 				p := condition(d, appsv1.DeploymentProgressing)
@@ -287,6 +289,7 @@ var _ = Describe("Deployment", workloadLabels, func() {
 			d.Spec.Template.Spec.Containers[0].Env = append(d.Spec.Template.Spec.Containers[0].Env, corev1.EnvVar{Name: "READY_AFTER", Value: "1h"})
 			createDeployment(ctx, ns, d)
 			Eventually(ctx, func(g Gomega) {
+				framework.StopIfNotImplemented(ctx, ns, "deployment stuck to report no progress")
 				d, err := framework.Client().AppsV1().Deployments(ns).Get(ctx, "stuck", metav1.GetOptions{})
 				g.Expect(err).NotTo(HaveOccurred())
 				p := condition(d, appsv1.DeploymentProgressing)

@@ -95,6 +95,7 @@ func waitReplicaSet(ctx context.Context, ns, name string, n int) []corev1.Pod {
 	GinkgoHelper()
 	var pods []corev1.Pod
 	Eventually(ctx, func(g Gomega) {
+		framework.StopIfNotImplemented(ctx, ns, "replicaset "+ns+"/"+name+" to have its pods")
 		rs, err := framework.Client().AppsV1().ReplicaSets(ns).Get(ctx, name, metav1.GetOptions{})
 		g.Expect(err).NotTo(HaveOccurred())
 		pods = controlledPods(ctx, g, ns, rs.UID)
@@ -128,6 +129,7 @@ func expectEvent(ctx context.Context, ns, name, reason string) string {
 	GinkgoHelper()
 	var msg string
 	Eventually(ctx, func(g Gomega) {
+		framework.StopIfNotImplemented(ctx, ns, "a "+reason+" event about "+name)
 		list, err := framework.Client().CoreV1().Events(ns).List(ctx, metav1.ListOptions{})
 		g.Expect(err).NotTo(HaveOccurred())
 		var seen []string

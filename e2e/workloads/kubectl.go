@@ -60,6 +60,14 @@ var _ = Describe("Workloads through kubectl", Label("workloads", "stage6", "kube
 	}
 	rolledOut := func(ctx context.Context) {
 		GinkgoHelper()
+		// kubectl waits on its own; a stub would keep it waiting its
+		// 110s, so the rollout must first be seen under way.
+		Eventually(ctx, func(g Gomega) {
+			framework.StopIfNotImplemented(ctx, ns, "deployment web to start its rollout")
+			pods, err := framework.Client().CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: "app=web"})
+			g.Expect(err).NotTo(HaveOccurred())
+			g.Expect(pods.Items).NotTo(BeEmpty(), "pods of deployment web")
+		}).WithTimeout(rolloutTimeout).WithPolling(framework.Poll).Should(Succeed(), "waiting for deployment web to create its pods")
 		out := k.run(ctx, rolloutTimeout, "rollout", "status", "deployment/web", "--timeout=110s")
 		expectLine(out, `deployment "web" successfully rolled out`, "kubectl rollout status should see the rollout end")
 	}

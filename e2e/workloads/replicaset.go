@@ -81,6 +81,7 @@ var _ = Describe("ReplicaSet", workloadLabels, func() {
 				Expect(err).NotTo(HaveOccurred(), "update the scale of ReplicaSet web to %d", n)
 				waitReplicaSet(ctx, ns, "web", int(n))
 				Eventually(ctx, func(g Gomega) {
+					framework.StopIfNotImplemented(ctx, ns, "the scale of replicaset web")
 					scale, err := rss.GetScale(ctx, "web", metav1.GetOptions{})
 					g.Expect(err).NotTo(HaveOccurred())
 					g.Expect(scale.Spec.Replicas).To(Equal(n))
@@ -102,6 +103,7 @@ var _ = Describe("ReplicaSet", workloadLabels, func() {
 
 			rs := create(ctx, newReplicaSet("web", 2))
 			Eventually(ctx, func(g Gomega) {
+				framework.StopIfNotImplemented(ctx, ns, "pod stray to be adopted")
 				pod, err := framework.Client().CoreV1().Pods(ns).Get(ctx, "stray", metav1.GetOptions{})
 				g.Expect(err).NotTo(HaveOccurred())
 				ref := metav1.GetControllerOf(pod)
@@ -116,6 +118,7 @@ var _ = Describe("ReplicaSet", workloadLabels, func() {
 				[]byte(`{"metadata":{"labels":{"app":"elsewhere"}}}`), metav1.PatchOptions{})
 			Expect(err).NotTo(HaveOccurred())
 			Eventually(ctx, func(g Gomega) {
+				framework.StopIfNotImplemented(ctx, ns, "pod stray to be released")
 				pod, err := framework.Client().CoreV1().Pods(ns).Get(ctx, "stray", metav1.GetOptions{})
 				g.Expect(err).NotTo(HaveOccurred())
 				g.Expect(metav1.GetControllerOf(pod)).To(BeNil(), "stray should no longer name a controller: %v", pod.OwnerReferences)
@@ -168,6 +171,7 @@ var _ = Describe("ReplicaSet", workloadLabels, func() {
 			Expect(owner.DeletionTimestamp).NotTo(BeNil())
 			Expect(owner.Finalizers).To(ContainElement(metav1.FinalizerDeleteDependents))
 			Eventually(ctx, func(g Gomega) {
+				framework.StopIfNotImplemented(ctx, ns, "replicaset web and its pods to be gone")
 				rsGone(ctx, g)
 				podsGone(ctx, g) // read after: once the owner is gone its dependents must be
 			}).WithTimeout(framework.PodDeleteTimeout).WithPolling(framework.Poll).Should(Succeed(),

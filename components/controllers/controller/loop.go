@@ -11,6 +11,8 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/workqueue"
+
+	"github.com/ownkube/ownkube/components/kit/exercise"
 )
 
 // SyncFunc makes the world match the object named by key ("namespace/name",
@@ -123,7 +125,9 @@ func (l *Loop) handleErr(ctx context.Context, key string, err error) {
 	case errors.As(err, &permanent):
 		// Trying again cannot help (an invalid template the API refuses);
 		// the next change of the object brings the key back.
-		l.log.Error("sync failed; not retrying", "key", key, "err", err)
+		if !exercise.IsNotImplemented(err) { // a stub is reported once, on its object
+			l.log.Error("sync failed; not retrying", "key", key, "err", err)
+		}
 		l.queue.Forget(key)
 	case ctx.Err() != nil:
 		// Stopping: the failure says nothing about the object.
@@ -131,6 +135,11 @@ func (l *Loop) handleErr(ctx context.Context, key string, err error) {
 		// Another writer won; the informer brings its version. Retry soon,
 		// without the noise of an error.
 		l.log.Debug("sync lost a race; retrying", "key", key, "err", err)
+		l.queue.AddRateLimited(key)
+	case exercise.IsNotImplemented(err):
+		// A stub of the learner's, reported once on its object by the
+		// controller: tried again after the same back-off as any failure,
+		// since the learner may write it meanwhile, but not logged again.
 		l.queue.AddRateLimited(key)
 	default:
 		l.log.Error("sync failed; retrying", "key", key, "retries", l.queue.NumRequeues(key), "err", err)

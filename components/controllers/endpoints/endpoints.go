@@ -29,6 +29,7 @@ import (
 	"github.com/ownkube/ownkube/components/controllers/controller"
 	"github.com/ownkube/ownkube/components/controllers/endpoints/endpointstate"
 	"github.com/ownkube/ownkube/components/controllers/servicepods"
+	"github.com/ownkube/ownkube/components/kit/stubreport"
 )
 
 // Name is the controller's name in --controllers.
@@ -47,6 +48,7 @@ type Controller struct {
 	pods      corelisters.PodLister
 	endpoints corelisters.EndpointsLister
 	recorder  record.EventRecorder
+	stubs     *stubreport.Reporter // says so on a Service when core.Endpoints is a stub
 	loop      *controller.Loop
 	workers   int
 }
@@ -60,6 +62,7 @@ func New(cc *controller.Context) (controller.Controller, error) {
 		client: cc.Client, services: svcInf.Lister(), pods: podInf.Lister(), endpoints: epInf.Lister(),
 		recorder: cc.Recorder(Component), workers: cc.Options.Workers,
 	}
+	c.stubs = stubreport.New(c.recorder, cc.Log.With("controller", Name))
 	c.loop = controller.NewLoop(Name, c.sync, cc.Log,
 		svcInf.Informer().HasSynced, podInf.Informer().HasSynced, epInf.Informer().HasSynced)
 	if _, err := svcInf.Informer().AddEventHandler(c.loop.Handlers()); err != nil {
@@ -120,6 +123,7 @@ func (c *Controller) sync(ctx context.Context, key string) error {
 	}
 	eps, err := servicepods.Endpoints(c.pods, svc, svc.Spec.PublishNotReadyAddresses)
 	if err != nil {
+		c.stubs.Report(svc, err)
 		return err
 	}
 	return c.write(ctx, svc, subsets(eps))

@@ -32,6 +32,7 @@ import (
 	"github.com/ownkube/ownkube/components/controllers/controller"
 	"github.com/ownkube/ownkube/components/controllers/endpoints/endpointstate"
 	"github.com/ownkube/ownkube/components/controllers/servicepods"
+	"github.com/ownkube/ownkube/components/kit/stubreport"
 )
 
 // Name is the controller's name in --controllers.
@@ -54,6 +55,7 @@ type Controller struct {
 	pods     corelisters.PodLister
 	slices   discoverylisters.EndpointSliceLister
 	recorder record.EventRecorder
+	stubs    *stubreport.Reporter // says so on a Service when core.Endpoints is a stub
 	loop     *controller.Loop
 	workers  int
 }
@@ -67,6 +69,7 @@ func New(cc *controller.Context) (controller.Controller, error) {
 		client: cc.Client, services: svcInf.Lister(), pods: podInf.Lister(), slices: sliceInf.Lister(),
 		recorder: cc.Recorder(Component), workers: cc.Options.Workers,
 	}
+	c.stubs = stubreport.New(c.recorder, cc.Log.With("controller", Name))
 	c.loop = controller.NewLoop(Name, c.sync, cc.Log,
 		svcInf.Informer().HasSynced, podInf.Informer().HasSynced, sliceInf.Informer().HasSynced)
 	if _, err := svcInf.Informer().AddEventHandler(c.loop.Handlers()); err != nil {
@@ -121,6 +124,7 @@ func (c *Controller) sync(ctx context.Context, key string) error {
 	}
 	eps, err := servicepods.Endpoints(c.pods, svc, true)
 	if err != nil {
+		c.stubs.Report(svc, err)
 		return err
 	}
 	if err := c.reconcile(ctx, svc, desired(svc, eps), existing); err != nil {

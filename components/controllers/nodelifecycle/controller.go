@@ -18,6 +18,7 @@ import (
 	"github.com/ownkube/ownkube/components/controllers/controller"
 	"github.com/ownkube/ownkube/components/controllers/nodelifecycle/nodestate"
 	"github.com/ownkube/ownkube/components/kit/exercise"
+	"github.com/ownkube/ownkube/components/kit/stubreport"
 )
 
 // Names of the controller's event sources, as kube-controller-manager's.
@@ -41,6 +42,7 @@ type Controller struct {
 	eviction *controller.Loop
 	events   record.EventRecorder
 	evicts   record.EventRecorder
+	stubs    *stubreport.Reporter // says so on a Node when the learner's core is a stub
 
 	mu        sync.Mutex
 	readiness map[string]corev1.ConditionStatus // last Ready status seen, by node
@@ -63,8 +65,9 @@ func New(cc *controller.Context) (controller.Controller, error) {
 		readiness: map[string]corev1.ConditionStatus{},
 	}
 	synced := []cache.InformerSynced{nodes.Informer().HasSynced, leases.Informer().HasSynced, pods.Informer().HasSynced}
-	c.health = controller.NewLoop("nodelifecycle", safe(c.syncHealth), cc.Log, synced...)
-	c.eviction = controller.NewLoop("taint-eviction", safe(c.syncEviction), cc.Log, synced...)
+	c.stubs = stubreport.New(c.events, c.log)
+	c.health = controller.NewLoop("nodelifecycle", c.safe(c.syncHealth), cc.Log, synced...)
+	c.eviction = controller.NewLoop("taint-eviction", c.safe(c.syncEviction), cc.Log, synced...)
 	if _, err := nodes.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    c.nodeChanged,
 		UpdateFunc: func(_, obj any) { c.nodeChanged(obj) },
@@ -150,16 +153,20 @@ func (c *Controller) rates() nodestate.Rates {
 }
 
 // safe turns a panic of the learner's core (a stub, say) into an error,
-// so one bad decision fails a sync, not the controller-manager.
-func safe(sync controller.SyncFunc) controller.SyncFunc {
+// so one bad decision fails a sync, not the controller-manager. A stub is
+// reported once on the node (the key), and not retried: the node's next
+// change brings it back.
+func (c *Controller) safe(sync controller.SyncFunc) controller.SyncFunc {
 	return func(ctx context.Context, key string) (err error) {
 		defer func() {
 			if p := recover(); p != nil {
-				if e, ok := p.(error); ok && exercise.IsNotImplemented(e) {
-					err = controller.Permanent(e)
-					return
+				err = exercise.Recovered(p)
+			}
+			if exercise.IsNotImplemented(err) {
+				if node, gerr := c.nodes.Get(key); gerr == nil {
+					c.stubs.Report(node, err)
 				}
-				err = fmt.Errorf("panic: %v", p)
+				err = controller.Permanent(err)
 			}
 		}()
 		return sync(ctx, key)

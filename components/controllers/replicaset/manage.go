@@ -13,11 +13,13 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/ownkube/ownkube/components/controllers/replicaset/core"
+	"github.com/ownkube/ownkube/components/kit/exercise"
 )
 
 // manage asks the core what brings rs's pods to its count and does it.
 func (c *Controller) manage(ctx context.Context, key string, rs *appsv1.ReplicaSet, pods []*corev1.Pod) error {
 	create, remove, err := decide(*rs.Spec.Replicas, pods, c.burst)
+	c.stubs.Report(rs, err)
 	if err != nil {
 		return fmt.Errorf("replicaset %s: decide: %w", key, err)
 	}
@@ -48,7 +50,7 @@ func (c *Controller) manage(ctx context.Context, key string, rs *appsv1.ReplicaS
 func decide(replicas int32, pods []*corev1.Pod, burst int) (create int, remove []*corev1.Pod, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("core.Manage panicked: %v", r)
+			err = fmt.Errorf("core.Manage: %w", exercise.Recovered(r))
 		}
 	}()
 	return core.Manage(replicas, pods, burst)

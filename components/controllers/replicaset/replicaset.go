@@ -18,6 +18,7 @@ import (
 	"k8s.io/client-go/tools/record"
 
 	"github.com/ownkube/ownkube/components/controllers/controller"
+	"github.com/ownkube/ownkube/components/kit/stubreport"
 )
 
 // Name is the controller's name in the manager's table and its log lines;
@@ -36,6 +37,7 @@ type Controller struct {
 	rss      appslisters.ReplicaSetLister
 	pods     corelisters.PodLister
 	recorder record.EventRecorder
+	stubs    *stubreport.Reporter // says so on a ReplicaSet when core.Manage is a stub
 	exp      *expectations
 	loop     *controller.Loop
 	burst    int
@@ -60,6 +62,7 @@ func New(cc *controller.Context) (controller.Controller, error) {
 		now:      cc.Now,
 		log:      cc.Log.With("controller", Name),
 	}
+	c.stubs = stubreport.New(c.recorder, c.log)
 	c.loop = controller.NewLoop(Name, c.sync, cc.Log, rsInformer.Informer().HasSynced, podInformer.Informer().HasSynced)
 	if _, err := rsInformer.Informer().AddEventHandler(c.loop.Handlers()); err != nil {
 		return nil, fmt.Errorf("replicaset: watch ReplicaSets: %w", err)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/ownkube/ownkube/components/controllers/endpoints/core"
 	"github.com/ownkube/ownkube/components/controllers/endpoints/endpointstate"
+	"github.com/ownkube/ownkube/components/kit/exercise"
 )
 
 // PodHandlers returns pod event handlers that enqueue (through enqueue, a
@@ -71,11 +72,22 @@ func Endpoints(pods corelisters.PodLister, svc *corev1.Service, includeTerminati
 	if err != nil {
 		return nil, fmt.Errorf("list pods of service %s/%s: %w", svc.Namespace, svc.Name, err)
 	}
-	eps, err := core.Endpoints(svc, selected, includeTerminating)
+	eps, err := coreEndpoints(svc, selected, includeTerminating)
 	if err != nil {
 		return nil, fmt.Errorf("endpoints of service %s/%s: %w", svc.Namespace, svc.Name, err)
 	}
 	return eps, nil
+}
+
+// coreEndpoints calls the learner's core, turning its panic (a stub of a
+// helper, a bug) into an error of this sync, not a crashed controller-manager.
+func coreEndpoints(svc *corev1.Service, pods []*corev1.Pod, includeTerminating bool) (eps []endpointstate.Endpoint, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			eps, err = nil, fmt.Errorf("core.Endpoints: %w", exercise.Recovered(p))
+		}
+	}()
+	return core.Endpoints(svc, pods, includeTerminating)
 }
 
 // PortKey names a set of resolved ports, to group endpoints that share it.
