@@ -5,7 +5,8 @@
 # `make check` grades the learner's exercises unless IMPL is given on the
 # command line; `make test` proves the kit with the solutions.
 
-IMPL     ?= solutions
+# A student release has no solutions/: there the learner's code is the default.
+IMPL     ?= $(if $(wildcard solutions/),solutions,exercises)
 # CHECK_IMPL is what `make check` grades: IMPL when the command line sets
 # it (make check IMPL=solutions), the learner's exercises otherwise.
 ifeq ($(origin IMPL),command line)

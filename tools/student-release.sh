@@ -31,8 +31,6 @@ git ls-files -z -- . ':!:solutions' ':!:exercises' |
 
 go run ./components/cmd/exgen -exercises "$dir/exercises" -root "$dir" >/dev/null
 
-sed -i 's/^IMPL\( *\)?= *solutions$/IMPL\1?= exercises/' "$dir/Makefile"
-grep -q '^IMPL *?= *exercises' "$dir/Makefile" || { echo "student-release: could not default IMPL to exercises in $dir/Makefile" >&2; exit 1; }
 
 image="ownkube:solutions${OWNKUBE_IMAGE_TAG_SUFFIX:-}"
 images_note="No reference image was built when this release was made, so --reference cannot run here: ask your instructor for images/ownkube-solutions.tar."
