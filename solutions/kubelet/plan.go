@@ -81,7 +81,6 @@ func planContainer(pod *corev1.Pod, c *corev1.Container, observed podstate.Pod, 
 	return []podstate.Action{podstate.StartContainer{Name: c.Name, RestartCount: latest.RestartCount + 1}}
 }
 
-
 // ShouldRestart applies a pod's restart policy to a container that is no
 // longer running: Always restarts it, OnFailure only after a non-zero exit
 // (or a start that failed), Never does not.
