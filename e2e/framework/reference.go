@@ -7,47 +7,23 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 
 	"github.com/containerd/errdefs"
 
 	"github.com/ownkube/ownkube/components/cluster"
 	"github.com/ownkube/ownkube/components/images"
+	"github.com/ownkube/ownkube/components/kit/scenario"
 )
 
 // ReferenceEnv names the variable listing the components the suite runs
 // from the reference solutions rather than the implementation under test
 // (`ownkube check --reference apiserver,kubelet`), so that a learner stuck
-// on one stage can work on the next.
+// on one stage can work on the next. scenario.Referable are the names.
 const ReferenceEnv = "OWNKUBE_E2E_REFERENCE"
-
-// Referable are the components with learner code in them, the ones a
-// reference can stand in for: the API server (the etcd store), the kubelet,
-// the scheduler and the controller-manager (its controllers).
-var Referable = []string{cluster.APIServer, cluster.Kubelet, cluster.Scheduler, cluster.ControllerManager}
-
-// ParseReference reads a comma-separated list of components, refusing those
-// that are not Referable.
-func ParseReference(list string) ([]string, error) {
-	var out []string
-	for _, c := range strings.Split(list, ",") {
-		c = strings.TrimSpace(c)
-		if c == "" {
-			continue
-		}
-		if !slices.Contains(Referable, c) {
-			return nil, fmt.Errorf("%q is not a component with learner code: choose among %s", c, strings.Join(Referable, ", "))
-		}
-		if !slices.Contains(out, c) {
-			out = append(out, c)
-		}
-	}
-	return out, nil
-}
 
 // reference is ReferenceEnv's list, checked.
 func reference() ([]string, error) {
-	ref, err := ParseReference(os.Getenv(ReferenceEnv))
+	ref, err := scenario.ParseReference(os.Getenv(ReferenceEnv))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", ReferenceEnv, err)
 	}

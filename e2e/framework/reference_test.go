@@ -8,15 +8,10 @@ import (
 	"github.com/ownkube/ownkube/components/images"
 )
 
-func TestAReferenceListNamesComponentsWithLearnerCode(t *testing.T) {
-	got, err := ParseReference(" apiserver,kubelet,,apiserver ")
-	if err != nil || strings.Join(got, ",") != "apiserver,kubelet" {
-		t.Errorf("ParseReference = %v, %v; want apiserver,kubelet", got, err)
-	}
-	for _, bad := range []string{"etcd", "dns", "kube-proxy", "apiserver,Kubelet"} {
-		if _, err := ParseReference(bad); err == nil || !strings.Contains(err.Error(), "choose among") {
-			t.Errorf("ParseReference(%q) = %v; want an error naming the choices", bad, err)
-		}
+func TestABadReferenceListSaysWhatToChoose(t *testing.T) {
+	t.Setenv(ReferenceEnv, "apiserver,etcd")
+	if _, err := reference(); err == nil || !strings.Contains(err.Error(), ReferenceEnv) {
+		t.Errorf("reference() = %v; want an error naming %s", err, ReferenceEnv)
 	}
 }
 
