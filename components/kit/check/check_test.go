@@ -240,7 +240,7 @@ func TestAReferencedStageIsMarkedAndSkipsTheFastTestsOfReferencedCode(t *testing
 	if err != nil {
 		t.Fatalf("Run: %v\n%s", err, out.String())
 	}
-	want := map[int]string{1: "PASS (reference: kubelet)", 3: "PASS (reference: apiserver)", 4: "PASS (reference: apiserver, kubelet)",
+	want := map[int]string{1: "PASS (reference: kubelet)", 2: "PASS (reference: kubelet)", 3: "PASS (reference: apiserver)", 4: "PASS (reference: apiserver, kubelet)",
 		5: "PASS (reference: apiserver, kubelet)"}
 	for n, cell := range want {
 		if got := resultCell(r.Stages[n-1]); got != cell {
@@ -251,7 +251,8 @@ func TestAReferencedStageIsMarkedAndSkipsTheFastTestsOfReferencedCode(t *testing
 		}
 	}
 	for _, line := range []string{"stage 1: fast tests skipped: its code runs from the reference (kubelet)",
-		"stage 4: fast tests skipped", "stage 5: fast tests (no Docker): go test -tags exercises ./exercises/scheduler"} {
+		"stage 2: fast tests (no Docker): go test -tags exercises ./exercises/etcdstore", "stage 4: fast tests skipped",
+		"stage 5: fast tests (no Docker): go test -tags exercises ./exercises/scheduler"} {
 		if !strings.Contains(out.String(), line) {
 			t.Errorf("output lacks %q:\n%s", line, out.String())
 		}

@@ -47,43 +47,30 @@ func ParseReference(list string) ([]string, error) {
 }
 
 // Referenced lists the components of ref the stage runs: those of its
-// topology, its nodes' kubelet (and the push nodes' of the coupled stages,
-// which have no API server and start nodes through the CLI), and those
-// that link its learner packages.
+// topology, and the kubelet of its nodes (and of the push nodes the CLI
+// starts in the coupled stages, which have no API server).
 func (s *Scenario) Referenced(ref []string) []string {
 	var out []string
 	for _, c := range ref {
-		if s.uses(c) {
+		if s.HasComponent(c) || c == "kubelet" && (s.Topology.Nodes > 0 || !s.HasComponent("apiserver")) {
 			out = append(out, c)
 		}
 	}
 	return out
 }
 
-func (s *Scenario) uses(component string) bool {
-	if s.HasComponent(component) {
-		return true
-	}
-	if component == "kubelet" && (s.Topology.Nodes > 0 || !s.HasComponent("apiserver")) {
-		return true
-	}
-	for _, l := range s.Learner {
-		if ComponentOf(l.Package) == component {
-			return true
-		}
-	}
-	return false
-}
-
 // LearnerReferenced reports whether every learner package of the stage is
-// linked by a component of ref: the stage then grades none of the
-// learner's own code, and its fast tests (the learner's) need not pass.
+// linked by a component of ref the stage runs: the stage then grades none
+// of the learner's own code, and its fast tests (the learner's) need not
+// pass. Stage 2's etcdstore is not: the host CLI links it, not an API
+// server, so no reference stands in for it.
 func (s *Scenario) LearnerReferenced(ref []string) bool {
 	if len(s.Learner) == 0 {
 		return false
 	}
+	run := s.Referenced(ref)
 	for _, l := range s.Learner {
-		if c := ComponentOf(l.Package); c == "" || !slices.Contains(ref, c) {
+		if c := ComponentOf(l.Package); c == "" || !slices.Contains(run, c) {
 			return false
 		}
 	}

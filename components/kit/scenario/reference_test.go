@@ -47,7 +47,7 @@ func TestAStageIsReferencedByTheComponentsItRuns(t *testing.T) {
 		learner    bool
 	}{
 		{1, "kubelet", true},            // push nodes; its learner code is the kubelet's
-		{2, "apiserver,kubelet", true},  // the store is the API server's package; push nodes
+		{2, "kubelet", false},           // push nodes; its store runs in the host CLI, not an API server
 		{3, "apiserver", true},          // no nodes
 		{4, "apiserver,kubelet", true},  // both, and its code is the kubelet's
 		{5, "apiserver,kubelet", false}, // the scheduler is the learner's
