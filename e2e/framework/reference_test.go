@@ -1,6 +1,7 @@
 package framework
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -26,5 +27,21 @@ func TestReferencedComponentsRunTheReferenceImage(t *testing.T) {
 	}
 	if m, _ := referenceImages([]string{cluster.Kubelet}, images.Solutions); m != nil {
 		t.Errorf("the reference referencing itself overrides %v", m)
+	}
+}
+
+func TestWithTheKubeletReferencedTheCLIStartsReferenceNodes(t *testing.T) {
+	t.Setenv(images.TagSuffixEnv, "-x")
+	t.Setenv("OWNKUBE_E2E_IMPL", images.Exercises)
+	want := cluster.NodeImageEnv + "=ownkube:solutions-x"
+	t.Setenv(ReferenceEnv, "apiserver,kubelet")
+	if env := cliEnv(); !slices.Contains(env, want) {
+		t.Errorf("the CLI's environment lacks %s", want)
+	}
+	t.Setenv(ReferenceEnv, "apiserver")
+	for _, kv := range cliEnv() {
+		if strings.HasPrefix(kv, cluster.NodeImageEnv+"=ownkube:solutions") {
+			t.Errorf("the kubelet is not referenced, yet the CLI is given %s", kv)
+		}
 	}
 }
