@@ -71,7 +71,8 @@ var _ = register(func() *cobra.Command {
 			return cf.run(cmd, func(c *coupled.CLI) error { return c.NodeCreate(cmd.Context(), args[0]) })
 		},
 	}
-	create.Flags().StringVar(&cf.cfg.Image, "image", "", "the ownkube image the node runs (default ownkube:"+coupled.Impl+" with $"+images.TagSuffixEnv+"; build it with `ownkube images`)")
+	create.Flags().StringVar(&cf.cfg.Image, "image", os.Getenv(cluster.NodeImageEnv),
+		"the ownkube image the node runs (default $"+cluster.NodeImageEnv+", else ownkube:"+coupled.Impl+" with $"+images.TagSuffixEnv+"; build it with `ownkube images`)")
 	create.Flags().DurationVar(&cf.cfg.BackoffBase, "backoff-base", 0, "wait before a crashed container's first restart (default the kubelet's, 10s)")
 	create.Flags().DurationVar(&cf.cfg.BackoffCap, "backoff-cap", 0, "longest wait between restarts (default the kubelet's, 5m)")
 	list := &cobra.Command{

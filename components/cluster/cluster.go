@@ -32,6 +32,11 @@ type Config struct {
 	Name string
 	// Image is the local image every component runs. Default "ownkube:solutions".
 	Image string
+	// Images overrides Image per component: a control-plane component's
+	// name (APIServer, Scheduler …) or Kubelet for the nodes, to the image
+	// it runs instead. `ownkube check --reference` runs the reference's
+	// image for the components a learner has not written yet.
+	Images map[string]string
 	// APIServerPort is the port on 127.0.0.1 the API server is published
 	// on; 0 picks a free one.
 	APIServerPort int
@@ -97,6 +102,11 @@ func (cfg Config) withDefaults() (Config, error) {
 	for _, c := range cfg.Components {
 		if _, err := lookupComponent(c); err != nil {
 			return cfg, err
+		}
+	}
+	for c := range cfg.Images {
+		if _, err := lookupComponent(c); err != nil && c != Kubelet {
+			return cfg, fmt.Errorf("images: %w (or %s, for the nodes)", err, Kubelet)
 		}
 	}
 	if slices.Contains(cfg.Components, DNS) && !slices.Contains(cfg.Components, APIServer) {
@@ -225,17 +235,40 @@ func preflight(ctx context.Context, docker *client.Client, cfg Config) error {
 	return nil
 }
 
-// imageExists fails if cfg's image, which every component and node runs,
-// is missing; a cluster of neither (stage 1's network) runs no image.
-func imageExists(ctx context.Context, docker *client.Client, cfg Config) error {
-	if len(cfg.Components) == 0 && cfg.Nodes == 0 {
-		return nil
+// imageOf is the image component (a control-plane component's name, or
+// Kubelet for a node) runs: its entry in Images, else Image.
+func (cfg Config) imageOf(component string) string {
+	if img := cfg.Images[component]; img != "" {
+		return img
 	}
-	if _, err := docker.ImageInspect(ctx, cfg.Image); err != nil {
-		if errdefs.IsNotFound(err) {
-			return fmt.Errorf("image %s does not exist and cannot be pulled; build it with `ownkube images`", cfg.Image)
+	return cfg.Image
+}
+
+// usedImages are the images of the components and nodes cfg starts, each
+// once; a cluster of neither (stage 1's network) runs no image.
+func (cfg Config) usedImages() []string {
+	names := slices.Clone(cfg.Components)
+	if cfg.Nodes > 0 {
+		names = append(names, Kubelet)
+	}
+	var imgs []string
+	for _, n := range names {
+		if img := cfg.imageOf(n); !slices.Contains(imgs, img) {
+			imgs = append(imgs, img)
 		}
-		return fmt.Errorf("inspect image %s: %w", cfg.Image, err)
+	}
+	return imgs
+}
+
+// imageExists fails if an image a component or node runs is missing.
+func imageExists(ctx context.Context, docker *client.Client, cfg Config) error {
+	for _, img := range cfg.usedImages() {
+		if _, err := docker.ImageInspect(ctx, img); err != nil {
+			if errdefs.IsNotFound(err) {
+				return fmt.Errorf("image %s does not exist and cannot be pulled; build it with `ownkube images`", img)
+			}
+			return fmt.Errorf("inspect image %s: %w", img, err)
+		}
 	}
 	return nil
 }

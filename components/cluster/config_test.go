@@ -22,10 +22,33 @@ func TestConfigDefaults(t *testing.T) {
 		{Name: "Upper"}, {Name: "-dash"}, {Name: "under_score"}, {Name: strings.Repeat("a", 41)},
 		{Components: []string{"scheduler-that-does-not-exist"}}, {APIServerPort: 70000},
 		{Nodes: -1}, {Nodes: maxNodes + 1}, {Nodes: 1, Components: []string{Etcd}},
+		{Images: map[string]string{"kube-proxy": "x:y"}},
 	} {
 		if _, err := bad.withDefaults(); err == nil {
 			t.Errorf("%+v: want an error", bad)
 		}
+	}
+}
+
+// TestImagesPerComponent checks that Images overrides Image for the
+// components and the nodes it names, and only those.
+func TestImagesPerComponent(t *testing.T) {
+	cfg, err := Config{Image: "ownkube:exercises", Nodes: 2,
+		Images: map[string]string{APIServer: "ownkube:solutions", Kubelet: "ownkube:solutions"}}.withDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for comp, want := range map[string]string{APIServer: "ownkube:solutions", Kubelet: "ownkube:solutions",
+		Scheduler: "ownkube:exercises", Etcd: "ownkube:exercises"} {
+		if got := cfg.imageOf(comp); got != want {
+			t.Errorf("image of %s = %s, want %s", comp, got, want)
+		}
+	}
+	if got := strings.Join(cfg.usedImages(), ","); got != "ownkube:exercises,ownkube:solutions" {
+		t.Errorf("used images = %s", got)
+	}
+	if got := (Config{Image: "a", Components: NoComponents}).usedImages(); len(got) != 0 {
+		t.Errorf("a cluster of no component and no node uses images %v", got)
 	}
 }
 

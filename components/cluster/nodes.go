@@ -23,6 +23,9 @@ const (
 	LabelNode = "ownkube.io/node"
 )
 
+// Kubelet is the key of Config.Images that picks the nodes' image.
+const Kubelet = "kubelet"
+
 // maxNodes bounds --nodes: each node is a container and a kubelet.
 const maxNodes = 50
 
@@ -79,7 +82,7 @@ func startNode(ctx context.Context, cfg Config, plan addressPlan, i int) error {
 	socket := dockerSocket()
 	req := testcontainers.GenericContainerRequest{
 		ContainerRequest: testcontainers.ContainerRequest{
-			Image:          cfg.Image,
+			Image:          cfg.imageOf(Kubelet),
 			Name:           name,
 			Hostname:       name,
 			Cmd:            kubeletArgs(cfg, plan, name),

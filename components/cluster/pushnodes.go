@@ -39,6 +39,11 @@ const (
 // ErrNoNode is returned (wrapped) when a cluster has no push node of a name.
 var ErrNoNode = errors.New("no such node")
 
+// NodeImageEnv names the variable that gives `ownkube node create --image`
+// its default: the e2e suite sets it to the reference's image when the
+// kubelet is run from the reference (OWNKUBE_E2E_REFERENCE=kubelet).
+const NodeImageEnv = "OWNKUBE_NODE_IMAGE"
+
 // PushNodeConfig describes a push node to start.
 type PushNodeConfig struct {
 	// Cluster is the cluster the node joins (default "ownkube"); its network

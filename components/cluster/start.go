@@ -82,7 +82,7 @@ func startComponent(ctx context.Context, docker *client.Client, cfg Config, plan
 	netName := networkName(cfg.Name)
 	req := testcontainers.GenericContainerRequest{
 		ContainerRequest: testcontainers.ContainerRequest{
-			Image:          cfg.Image,
+			Image:          cfg.imageOf(comp.Name),
 			Name:           name,
 			Cmd:            comp.Args(cfg, plan),
 			Labels:         Labels(cfg.Name, comp.Name),

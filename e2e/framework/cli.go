@@ -67,9 +67,11 @@ func (r CLIResult) String() string {
 }
 
 // RunCLI runs the CLI with args (and the environment of the suite, which
-// names the images' tag suffix) until it exits or ctx ends.
+// names the images' tag suffix, and with the kubelet referenced the node
+// image) until it exits or ctx ends.
 func RunCLI(ctx context.Context, args ...string) CLIResult {
 	cmd := exec.CommandContext(ctx, CLI(), args...)
+	cmd.Env = cliEnv()
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()

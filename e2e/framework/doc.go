@@ -48,4 +48,8 @@
 //	OWNKUBE_STAGE           a stage number: bring up its scenario's topology, run its specs
 //	OWNKUBE_E2E_IMPL        solutions or exercises; default: the suite's own build tag
 //	OWNKUBE_E2E_COMPACTION  the API server's etcd compaction interval; default 2s
+//	OWNKUBE_E2E_REFERENCE   components to run from the reference solutions (apiserver,
+//	                        kubelet, scheduler, controller-manager): their image is
+//	                        ownkube:solutions, built from solutions/ or, in a student
+//	                        release, the one loaded from images/ownkube-solutions.tar
 package framework

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/docker/docker/api/types/container"
@@ -61,15 +62,25 @@ const (
 
 // clusterConfig is the configuration of the suite's cluster: what process
 // 1 brings up, and what every process starts more of it with (AddNode).
-// The stage's scenario (StageEnv) picks its components and nodes.
+// The stage's scenario (StageEnv) picks its components and nodes;
+// ReferenceEnv those that run the reference's image.
 func clusterConfig(name, image string, compaction time.Duration) (cluster.Config, error) {
 	components, nodes, err := topology()
+	if err != nil {
+		return cluster.Config{}, err
+	}
+	ref, err := reference()
+	if err != nil {
+		return cluster.Config{}, err
+	}
+	refImages, err := referenceImages(ref, envOr("OWNKUBE_E2E_IMPL", defaultImpl))
 	if err != nil {
 		return cluster.Config{}, err
 	}
 	return cluster.Config{
 		Name:                   name,
 		Image:                  image,
+		Images:                 refImages,
 		EtcdCompactionInterval: compaction,
 		Components:             components,
 		Nodes:                  nodes,
@@ -120,8 +131,15 @@ func bringUp(ctx SpecContext) []byte {
 	compaction, err := time.ParseDuration(envOr("OWNKUBE_E2E_COMPACTION", "2s"))
 	Expect(err).NotTo(HaveOccurred(), "OWNKUBE_E2E_COMPACTION must be a Go duration such as 2s")
 
+	ref, err := reference()
+	Expect(err).NotTo(HaveOccurred())
+
 	By("building the images of implementation " + impl)
 	Expect(images.Build(ctx, images.Options{Impl: impl, Progress: GinkgoWriter})).To(Succeed())
+	if len(ref) > 0 && impl != images.Solutions {
+		By("preparing the reference's image for " + strings.Join(ref, ", "))
+		Expect(prepareReference(ctx, ref, impl)).To(Succeed())
+	}
 
 	By("building the ownkube CLI of implementation " + impl)
 	cli, err := buildCLI(ctx, impl)

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -29,6 +30,10 @@ type Options struct {
 	Stage int
 	// Impl is Exercises (default) or Solutions.
 	Impl string
+	// Reference names components (scenario.Referable) to run from the
+	// reference solutions instead of Impl, so a learner stuck on one stage
+	// can work on the next; the stages that run them are marked so.
+	Reference []string
 	// Focus, if set, runs only the e2e specs whose text matches it.
 	Focus string
 	// Repeat runs each stage's specs this many times, each with its own
@@ -53,8 +58,10 @@ type Options struct {
 
 // Report is the result of a check.
 type Report struct {
-	Impl   string        `json:"impl"`
-	Stages []StageResult `json:"stages"`
+	Impl string `json:"impl"`
+	// Reference are the components run from the reference solutions.
+	Reference []string      `json:"reference,omitempty"`
+	Stages    []StageResult `json:"stages"`
 	// Points is the sum of the stages' points, out of MaxPoints.
 	Points    int `json:"points"`
 	MaxPoints int `json:"maxPoints"`
@@ -76,6 +83,14 @@ func (o Options) withDefaults() (Options, error) {
 	o.Impl = cmpOr(o.Impl, Exercises)
 	if o.Impl != Exercises && o.Impl != Solutions {
 		return o, &ExitError{Code: ExitInfra, Msg: fmt.Sprintf("--impl %q: choose %s or %s", o.Impl, Exercises, Solutions)}
+	}
+	if len(o.Reference) > 0 && o.Impl == Solutions {
+		return o, &ExitError{Code: ExitInfra, Msg: "--reference with --impl solutions: every component already is the reference's; leave one of them out"}
+	}
+	for _, c := range o.Reference {
+		if !slices.Contains(scenario.Referable, c) {
+			return o, &ExitError{Code: ExitInfra, Msg: fmt.Sprintf("--reference %q: choose among %s", c, strings.Join(scenario.Referable, ", "))}
+		}
 	}
 	if o.Repeat <= 0 {
 		o.Repeat = 1
@@ -106,7 +121,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Report{Impl: opts.Impl, Counts: true}
+	r := &Report{Impl: opts.Impl, Reference: opts.Reference, Counts: true}
 	if err := checkSuite(opts, r); err != nil {
 		return nil, err
 	}
@@ -169,7 +184,7 @@ func runStages(ctx context.Context, opts Options, stages, all []*scenario.Scenar
 // runStage runs s's fast packages, then, if they pass, its e2e specs.
 func runStage(ctx context.Context, opts Options, s *scenario.Scenario, all []*scenario.Scenario, logDir string) (res StageResult) {
 	start := time.Now()
-	res = StageResult{Stage: s.Stage, Name: s.Name, Title: s.Title, readme: s.Readme}
+	res = StageResult{Stage: s.Stage, Name: s.Name, Title: s.Title, readme: s.Readme, Reference: s.Referenced(opts.Reference)}
 	defer func() { // named result: the totals are set on every return
 		res.Duration = time.Since(start).Round(100 * time.Millisecond)
 		res.Seconds = res.Duration.Seconds()

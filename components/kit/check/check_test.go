@@ -106,7 +106,7 @@ func fakeGo(t *testing.T, report types.Report) string {
 	script := `#!/bin/sh
 for a in "$@"; do case "$a" in -ginkgo.json-report=*) cp "` + dir + `/report.json" "${a#-ginkgo.json-report=}";; esac; done
 case " $* " in *" -json "*) echo '{"Action":"pass","Package":"p","Test":"TestX"}';; esac
-echo "stage=$OWNKUBE_STAGE impl=$OWNKUBE_E2E_IMPL" >&2
+echo "stage=$OWNKUBE_STAGE impl=$OWNKUBE_E2E_IMPL reference=$OWNKUBE_E2E_REFERENCE" >&2
 `
 	path := filepath.Join(dir, "go")
 	if err := os.WriteFile(path, []byte(script), 0o755); err != nil {
@@ -224,5 +224,68 @@ func TestAClusterThatRefusesAStubIsTheLearnersFailure(t *testing.T) {
 	}
 	if f := r.Stages[0].Failure; f == nil || strings.Join(f.Functions, ",") != "etcdstore.Create" {
 		t.Errorf("failure %+v", f)
+	}
+}
+
+// A stage run with --reference says so in the table and the JSON summary,
+// passes the list to the suite, and skips the fast tests of a stage whose
+// learner code the reference runs (they test the learner's stubs).
+func TestAReferencedStageIsMarkedAndSkipsTheFastTestsOfReferencedCode(t *testing.T) {
+	report := types.Report{SuiteSucceeded: true, PreRunStats: types.PreRunStats{SpecsThatWillRun: 1},
+		SpecReports: types.SpecReports{specReport("ok", "x.go", 1, types.SpecStatePassed, "")}}
+	var out bytes.Buffer
+	jsonFile := filepath.Join(t.TempDir(), "r.json")
+	r, err := Run(context.Background(), Options{Root: repoRoot(t), Stage: 5, Go: fakeGo(t, report), Out: &out,
+		Reference: []string{"apiserver", "kubelet"}, JSON: jsonFile, Timeout: time.Minute})
+	if err != nil {
+		t.Fatalf("Run: %v\n%s", err, out.String())
+	}
+	want := map[int]string{1: "PASS (reference: kubelet)", 2: "PASS (reference: kubelet)", 3: "PASS (reference: apiserver)", 4: "PASS (reference: apiserver, kubelet)",
+		5: "PASS (reference: apiserver, kubelet)"}
+	for n, cell := range want {
+		if got := resultCell(r.Stages[n-1]); got != cell {
+			t.Errorf("stage %d: result %q, want %q", n, got, cell)
+		}
+		if !strings.Contains(out.String(), cell) {
+			t.Errorf("the table lacks %q:\n%s", cell, out.String())
+		}
+	}
+	for _, line := range []string{"stage 1: fast tests skipped: its code runs from the reference (kubelet)",
+		"stage 2: fast tests (no Docker): go test -tags exercises ./exercises/etcdstore", "stage 4: fast tests skipped",
+		"stage 5: fast tests (no Docker): go test -tags exercises ./exercises/scheduler"} {
+		if !strings.Contains(out.String(), line) {
+			t.Errorf("output lacks %q:\n%s", line, out.String())
+		}
+	}
+	if r.Stages[4].FastSkipped || !r.Stages[3].FastSkipped {
+		t.Errorf("fast skipped: stage 4 %v, stage 5 %v", r.Stages[3].FastSkipped, r.Stages[4].FastSkipped)
+	}
+	if log, _ := os.ReadFile(r.Stages[3].Log); !strings.Contains(string(log), "reference=apiserver,kubelet") {
+		t.Errorf("the suite was not given the reference: %s", log)
+	}
+	var summary Report
+	data, _ := os.ReadFile(jsonFile)
+	if err := json.Unmarshal(data, &summary); err != nil || strings.Join(summary.Reference, ",") != "apiserver,kubelet" ||
+		strings.Join(summary.Stages[2].Reference, ",") != "apiserver" {
+		t.Errorf("JSON summary %s: %v", data, err)
+	}
+}
+
+func TestABadReferenceIsRefused(t *testing.T) {
+	for _, args := range [][]string{{"--reference", "etcd"}, {"--reference", "kubelet,dns"}} {
+		cmd := NewCommand()
+		cmd.SetArgs(args)
+		cmd.SetOut(&bytes.Buffer{})
+		err := cmd.ExecuteContext(context.Background())
+		var ee *ExitError
+		if !asExit(err, &ee) || ee.Code != ExitInfra || !strings.Contains(ee.Msg, "choose among") {
+			t.Errorf("%v: %v, want an infrastructure error naming the choices", args, err)
+		}
+	}
+	if _, err := Run(context.Background(), Options{Root: repoRoot(t), Impl: Solutions, Reference: []string{"kubelet"}}); err == nil {
+		t.Error("--reference with --impl solutions: want an error")
+	}
+	if _, err := Run(context.Background(), Options{Root: repoRoot(t), Reference: []string{"proxy"}}); err == nil {
+		t.Error("--reference proxy: want an error")
 	}
 }

@@ -8,17 +8,20 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/ownkube/ownkube/components/cluster"
+	"github.com/ownkube/ownkube/components/kit/scenario"
 )
 
 // NewCommand is `check [STAGE]`, shared by components/cmd/check and the
 // multi-call binary's `ownkube check`. Its error is an *ExitError.
 func NewCommand() *cobra.Command {
 	opts := Options{Preflight: dockerAnswers, SuiteChanged: suiteChanged}
+	var reference string // --reference, parsed into opts.Reference
 	cmd := &cobra.Command{
 		Use:   "check [STAGE]",
 		Short: "grade the learner's code stage by stage: fast tests, then the stage's e2e specs on its topology",
@@ -36,12 +39,19 @@ func NewCommand() *cobra.Command {
 				}
 				opts.Stage = n
 			}
+			ref, err := scenario.ParseReference(reference)
+			if err != nil {
+				return &ExitError{Code: ExitInfra, Msg: "--reference: " + err.Error()}
+			}
+			opts.Reference = ref
 			opts.Out = cmd.OutOrStdout()
-			_, err := Run(cmd.Context(), opts)
+			_, err = Run(cmd.Context(), opts)
 			return err
 		},
 	}
 	f := cmd.Flags()
+	f.StringVar(&reference, "reference", "", "run these components from the reference solutions (comma-separated: "+
+		strings.Join(scenario.Referable, ", ")+"), to work on a later stage before an earlier one passes")
 	f.StringVar(&opts.Impl, "impl", Exercises, "the implementation to grade: exercises (the learner's) or solutions (the reference)")
 	f.StringVar(&opts.Focus, "focus", "", "run only the e2e specs whose text matches this regular expression")
 	f.IntVar(&opts.Repeat, "repeat", 1, "run each stage's specs N times with different random seeds and report the pass rate")

@@ -13,6 +13,17 @@
 // scenario's hint that matches. It stops at the first failing stage unless
 // told to keep going.
 //
+// --reference apiserver,kubelet runs those components from the reference
+// solutions (OWNKUBE_E2E_REFERENCE, read by the e2e framework, which gives
+// them the ownkube:solutions image; the CLI's push nodes too when the
+// kubelet is named), so a learner stuck on one stage can work on the
+// next. Each stage that ran a referenced component is marked so in the
+// table ("PASS (reference: apiserver)") and the JSON summary; a stage all
+// of whose learner packages a referenced component links (etcdstore: the
+// apiserver; kubelet; scheduler; replicaset, nodelifecycle and endpoints:
+// the controller-manager) skips its fast tests, which test the learner's
+// code. Stage 2's store runs in the host CLI, so no reference covers it.
+//
 // Everything runs as subprocesses of the go command: this package links no
 // learner code, so a compile error in stage 4's exercise shows as stage 4's
 // failure, not as a checker that does not build.

@@ -27,6 +27,12 @@ type StageResult struct {
 	Title string `json:"title"`
 	// Result is Passed, Failed, Infra, Timeout or NotRun.
 	Result string `json:"result"`
+	// Reference are the components of --reference the stage ran: a pass
+	// with any is the reference's as much as the learner's.
+	Reference []string `json:"reference,omitempty"`
+	// FastSkipped says the fast tests were not run: every learner package
+	// of the stage is linked by a referenced component.
+	FastSkipped bool `json:"fastSkipped,omitempty"`
 	// Fast counts the fast packages' tests.
 	FastPassed int `json:"fastPassed"`
 	FastTotal  int `json:"fastTotal"`

@@ -17,6 +17,10 @@ import (
 	"github.com/ownkube/ownkube/components/kit/scenario"
 )
 
+// ReferenceEnv is the e2e framework's variable naming the components to run
+// from the reference (framework.ReferenceEnv; the kit links no e2e package).
+const ReferenceEnv = "OWNKUBE_E2E_REFERENCE"
+
 // fastTimeout bounds one fast package's tests.
 const fastTimeout = 5 * time.Minute
 
@@ -33,6 +37,11 @@ func fastPackage(f scenario.Fast, impl string) string {
 // runFast tests s's fast packages and reports whether they all passed.
 func runFast(ctx context.Context, opts Options, s *scenario.Scenario, res *StageResult) bool {
 	if len(s.Fast) == 0 {
+		return true
+	}
+	if s.LearnerReferenced(opts.Reference) {
+		res.FastSkipped = true
+		step(opts, "stage %d: fast tests skipped: its code runs from the reference (%s), and they test yours", s.Stage, strings.Join(res.Reference, ", "))
 		return true
 	}
 	var names []string
@@ -112,7 +121,8 @@ func e2eOnce(ctx context.Context, opts Options, s *scenario.Scenario, all []*sce
 	}
 	cmd := exec.CommandContext(ctx, opts.Go, args...)
 	cmd.Dir = opts.Root
-	cmd.Env = append(os.Environ(), "OWNKUBE_STAGE="+strconv.Itoa(s.Stage), "OWNKUBE_E2E_IMPL="+opts.Impl)
+	cmd.Env = append(os.Environ(), "OWNKUBE_STAGE="+strconv.Itoa(s.Stage), "OWNKUBE_E2E_IMPL="+opts.Impl,
+		ReferenceEnv+"="+strings.Join(opts.Reference, ","))
 	if os.Getenv("TESTCONTAINERS_RYUK_DISABLED") == "" {
 		cmd.Env = append(cmd.Env, "TESTCONTAINERS_RYUK_DISABLED=true") // the reaper's image cannot be pulled
 	}

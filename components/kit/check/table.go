@@ -71,7 +71,7 @@ func specsCell(s StageResult) string {
 	switch {
 	case s.Result == NotRun:
 		return "-"
-	case len(s.Runs) == 0 && s.FastTotal > 0:
+	case len(s.Runs) == 0 && s.FastTotal > 0 && !s.FastSkipped:
 		return fmt.Sprintf("0/? (fast %d/%d)", s.FastPassed, s.FastTotal)
 	}
 	return fmt.Sprintf("%d/%d", s.Passed, s.Total)
@@ -84,7 +84,17 @@ func timeCell(s StageResult) string {
 	return s.Duration.Round(time.Second).String()
 }
 
+// resultCell is the stage's outcome, with the components the reference
+// ran for it: "PASS (reference: apiserver, kubelet)".
 func resultCell(s StageResult) string {
+	cell := runsCell(s)
+	if len(s.Reference) > 0 && s.Result != NotRun {
+		cell += " (reference: " + strings.Join(s.Reference, ", ") + ")"
+	}
+	return cell
+}
+
+func runsCell(s StageResult) string {
 	if len(s.Runs) > 1 {
 		ok := 0
 		for _, r := range s.Runs {

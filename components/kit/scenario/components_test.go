@@ -15,3 +15,12 @@ func TestComponentsAreTheLaunchers(t *testing.T) {
 		t.Errorf("Components = %v, the launcher's are %v", Components, want)
 	}
 }
+
+// The referable components are named as the launcher names them, so the
+// suite can key cluster.Config.Images by them.
+func TestReferableComponentsAreTheLaunchers(t *testing.T) {
+	want := []string{cluster.APIServer, cluster.Kubelet, cluster.Scheduler, cluster.ControllerManager}
+	if !slices.Equal(Referable, want) {
+		t.Errorf("Referable = %v, the launcher's names are %v", Referable, want)
+	}
+}
