@@ -76,7 +76,7 @@ check: ## grade the learner's code stage by stage (IMPL=solutions grades the ref
 
 .PHONY: lint
 lint: ## static checks: gofmt, go vet, exercises in step with solutions
-	@test -z "$$(gofmt -l components solutions e2e)" || { echo "gofmt needed:"; gofmt -l components solutions e2e; exit 1; }
+	@test -z "$$(gofmt -l components solutions e2e bench tools)" || { echo "gofmt needed:"; gofmt -l components solutions e2e bench tools; exit 1; }
 	$(GO) vet $(TAGS) ./...
 	$(GO) run ./components/cmd/exgen -check
 

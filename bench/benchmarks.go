@@ -16,9 +16,9 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
+	"github.com/ownkube/ownkube/bench/load"
 	"github.com/ownkube/ownkube/components/cluster"
 	"github.com/ownkube/ownkube/components/kubeconfig"
-	"github.com/ownkube/ownkube/bench/load"
 )
 
 // A benchmark measures one or more operations against the cluster. It sets

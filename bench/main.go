@@ -69,9 +69,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/ownkube/ownkube/bench/load"
 	"github.com/ownkube/ownkube/components/cluster"
 	"github.com/ownkube/ownkube/components/images"
-	"github.com/ownkube/ownkube/bench/load"
 )
 
 // tearDownTimeout bounds bringing the cluster down, which runs even after

@@ -25,9 +25,9 @@ import (
 	watchtools "k8s.io/client-go/tools/watch"
 	"k8s.io/utils/ptr"
 
+	"github.com/ownkube/ownkube/bench/load"
 	"github.com/ownkube/ownkube/components/cluster"
 	"github.com/ownkube/ownkube/components/images"
-	"github.com/ownkube/ownkube/bench/load"
 )
 
 // notReadyConfig is the not-ready benchmark's share of the command line.

@@ -13,8 +13,8 @@ import (
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/utils/ptr"
 
-	"github.com/ownkube/ownkube/components/images"
 	"github.com/ownkube/ownkube/bench/load"
+	"github.com/ownkube/ownkube/components/images"
 )
 
 // replacementConfig is the ReplicaSet replacement benchmark's share of the

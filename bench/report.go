@@ -9,8 +9,8 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/ownkube/ownkube/components/cluster"
 	"github.com/ownkube/ownkube/bench/load"
+	"github.com/ownkube/ownkube/components/cluster"
 )
 
 // latencyTarget is a row of DESIGN.md's Targets table that a latency

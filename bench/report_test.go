@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ownkube/ownkube/components/cluster"
 	"github.com/ownkube/ownkube/bench/load"
+	"github.com/ownkube/ownkube/components/cluster"
 )
 
 func ms(n float64) time.Duration { return time.Duration(n * float64(time.Millisecond)) }

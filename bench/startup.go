@@ -14,9 +14,9 @@ import (
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/utils/ptr"
 
+	"github.com/ownkube/ownkube/bench/load"
 	"github.com/ownkube/ownkube/components/cluster"
 	"github.com/ownkube/ownkube/components/images"
-	"github.com/ownkube/ownkube/bench/load"
 )
 
 // startupConfig is the pod startup benchmark's share of the command line.
