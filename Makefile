@@ -81,7 +81,7 @@ lint: ## static checks: gofmt, go vet, exercises in step with solutions
 	$(GO) run ./components/cmd/exgen -check
 
 .PHONY: test
-test: images lint test-unit test-exercises test-fuzz test-e2e ## the kit's own proof, with the solutions: lint, unit (-race), exercises, fuzz, e2e
+test: images lint test-unit test-exercises test-mutants test-fuzz test-stubs test-e2e ## the kit's own proof, with the solutions: lint, unit (-race), exercises, mutants, fuzz, stubs, e2e
 
 .PHONY: test-unit
 test-unit: ## unit and in-process tests (embedded etcd, no Docker) with -race
@@ -91,10 +91,34 @@ test-unit: ## unit and in-process tests (embedded etcd, no Docker) with -race
 test-exercises: ## prove the exercises compile and every one of their tests fails against the stubs
 	$(GO) run ./components/cmd/exgen -verify
 
+.PHONY: test-mutants
+test-mutants: ## prove every mutant (a known-bad learner region) is killed by its stage's fast tests or specs; prints the table
+	@# A student release has no solutions/, so no mutants either.
+	@if [ -d solutions ]; then set -x; $(GO) run -tags solutions,mutants ./components/cmd/mutants $(MUTANTS_FLAGS); \
+	else echo "no solutions/: no mutants to run"; fi
+
 .PHONY: test-fuzz
-test-fuzz: ## fuzz the API server's decoders and handlers, and the scenario loader, for FUZZTIME each
+test-fuzz: ## fuzz every reader of input a user can type, for FUZZTIME each (API server, push node, scenarios, markers, manifests, kubeconfig)
 	$(GO) test $(TAGS) -run '^$$' -fuzz FuzzRequests -fuzztime $(FUZZTIME) ./components/apiserver/
+	$(GO) test $(TAGS) -run '^$$' -fuzz FuzzDecodePod -fuzztime $(FUZZTIME) ./components/kubelet/
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME) ./components/kit/scenario/
+	$(GO) test -run '^$$' -fuzz FuzzRegions -fuzztime $(FUZZTIME) ./components/kit/exgen/
+	$(GO) test -run '^$$' -fuzz FuzzReadManifests -fuzztime $(FUZZTIME) ./components/kubectl/
+	$(GO) test -run '^$$' -fuzz FuzzRESTConfig -fuzztime $(FUZZTIME) ./components/kubeconfig/
+
+.PHONY: fuzz
+fuzz: test-fuzz ## the long fuzz run for maintainers: make fuzz FUZZTIME=10m
+
+.PHONY: test-stubs
+test-stubs: ## prove the specs can fail: every stage's specs on the untouched exercises; each not labelled given must fail
+	@# A student release has no solutions/ to compare its exercises with:
+	@# the proof is the kit's own. (provestubs also skips a learner's edits.)
+	@# The exercises' images are built here: a fresh clone has only the solutions'.
+	@if [ -d solutions ]; then set -ex; \
+		$(GO) build -o bin/ownkube-exercises ./components/cmd/ownkube; \
+		bin/ownkube-exercises images --impl exercises; \
+		$(GO) run ./components/cmd/provestubs; \
+	else echo "no solutions/: the stub proof is the kit's own, skipped here"; fi
 
 .PHONY: test-e2e
 test-e2e: ## the Ginkgo conformance suite against a Docker cluster (STAGE=N: stage N's topology and specs)

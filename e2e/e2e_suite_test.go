@@ -17,6 +17,7 @@ import (
 	_ "github.com/ownkube/ownkube/e2e/controllers"
 	_ "github.com/ownkube/ownkube/e2e/coupled"
 	_ "github.com/ownkube/ownkube/e2e/dns"
+	_ "github.com/ownkube/ownkube/e2e/faults"
 	_ "github.com/ownkube/ownkube/e2e/nodes"
 	_ "github.com/ownkube/ownkube/e2e/portforward"
 	_ "github.com/ownkube/ownkube/e2e/scheduling"

@@ -25,7 +25,10 @@ mkdir -p "$dir"
 # The shims' solutions-tagged files import solutions/: without it they
 # cannot build, and the default (exercises) build never needs them.
 linked=$(git ls-files -z | xargs -0 grep -l '^//go:build solutions' | xargs -r grep -l '"github.com/ownkube/ownkube/solutions' || true)
-git ls-files -z -- . ':!:solutions' ':!:exercises' |
+# The mutants are known-bad copies of the solutions, and every file built
+# only with them (the shims' mutants.go, the kill run's command) links them.
+linked="$linked $(git ls-files -z | xargs -0 grep -l '^//go:build .*mutants' || true)"
+git ls-files -z -- . ':!:solutions' ':!:exercises' ':!:components/kit/mutants' ':!:components/cmd/mutants' |
 	grep -zvxF -f <(printf '%s\n' $linked) |
 	xargs -0 cp --parents -t "$dir"
 

@@ -81,26 +81,6 @@ func (eventStrategy) Validate(obj runtime.Object) field.ErrorList {
 	return errs
 }
 
-type secretStrategy struct{ plainStrategy }
-
-func (secretStrategy) Default(obj runtime.Object) {
-	setDefault(&obj.(*corev1.Secret).Type, corev1.SecretTypeOpaque)
-}
-
-func (secretStrategy) Validate(obj runtime.Object) field.ErrorList {
-	var errs field.ErrorList
-	for key := range obj.(*corev1.Secret).Data {
-		for _, msg := range validation.IsConfigMapKey(key) {
-			errs = append(errs, field.Invalid(field.NewPath("data").Key(key), key, msg))
-		}
-	}
-	return errs
-}
-
-func (secretStrategy) ValidateUpdate(obj, old runtime.Object) field.ErrorList {
-	return apivalidation.ValidateImmutableField(obj.(*corev1.Secret).Type, old.(*corev1.Secret).Type, field.NewPath("type"))
-}
-
 type leaseStrategy struct{ plainStrategy }
 
 func (leaseStrategy) Validate(obj runtime.Object) field.ErrorList {

@@ -66,6 +66,10 @@ var (
 	coordination = schema.GroupVersion{Group: "coordination.k8s.io", Version: "v1"}
 	discovery    = schema.GroupVersion{Group: "discovery.k8s.io", Version: "v1"}
 	batch        = schema.GroupVersion{Group: "batch", Version: "v1"}
+	networking   = schema.GroupVersion{Group: "networking.k8s.io", Version: "v1"}
+	policy       = schema.GroupVersion{Group: "policy", Version: "v1"}
+	autoscaling  = schema.GroupVersion{Group: "autoscaling", Version: "v2"}
+	storage      = schema.GroupVersion{Group: "storage.k8s.io", Version: "v1"}
 )
 
 // resources is the table of everything served, in discovery order.
@@ -73,11 +77,11 @@ var resources = []Resource{
 	{GroupVersionResource: core.WithResource("namespaces"), Kind: "Namespace", ShortNames: []string{"ns"},
 		Subresources: []string{"status", "finalize"}, Strategy: namespaceStrategy{}},
 	{GroupVersionResource: core.WithResource("pods"), Kind: "Pod", Namespaced: true, ShortNames: []string{"po"},
-		Categories: []string{"all"}, Subresources: []string{"status", "binding", "log", "portforward"}, Strategy: podStrategy{}},
+		Categories: []string{"all"}, Subresources: []string{"status", "binding", "log", "portforward", "proxy"}, Strategy: podStrategy{}},
 	{GroupVersionResource: core.WithResource("nodes"), Kind: "Node", ShortNames: []string{"no"},
 		Subresources: []string{"status"}, Strategy: nodeStrategy{}},
 	{GroupVersionResource: core.WithResource("services"), Kind: "Service", Namespaced: true, ShortNames: []string{"svc"},
-		Categories: []string{"all"}, Subresources: []string{"status"}, Strategy: serviceStrategy{}},
+		Categories: []string{"all"}, Subresources: []string{"status", "proxy"}, Strategy: serviceStrategy{}},
 	{GroupVersionResource: core.WithResource("endpoints"), Kind: "Endpoints", Namespaced: true, ShortNames: []string{"ep"},
 		Strategy: plainStrategy{}},
 	{GroupVersionResource: discovery.WithResource("endpointslices"), Kind: "EndpointSlice", Namespaced: true,
@@ -85,7 +89,7 @@ var resources = []Resource{
 	{GroupVersionResource: core.WithResource("events"), Kind: "Event", Namespaced: true, ShortNames: []string{"ev"},
 		Strategy: eventStrategy{}},
 	{GroupVersionResource: core.WithResource("configmaps"), Kind: "ConfigMap", Namespaced: true, ShortNames: []string{"cm"},
-		Strategy: plainStrategy{}},
+		Strategy: configMapStrategy{}},
 	{GroupVersionResource: core.WithResource("secrets"), Kind: "Secret", Namespaced: true,
 		Strategy: secretStrategy{}},
 	{GroupVersionResource: core.WithResource("podtemplates"), Kind: "PodTemplate", Namespaced: true,
@@ -100,8 +104,41 @@ var resources = []Resource{
 		Categories: []string{"all"}, Subresources: []string{"status", "scale"}, Strategy: deploymentStrategy{}},
 	{GroupVersionResource: apps.WithResource("daemonsets"), Kind: "DaemonSet", Namespaced: true, ShortNames: []string{"ds"},
 		Categories: []string{"all"}, Subresources: []string{"status"}, Strategy: daemonSetStrategy{}},
+	{GroupVersionResource: apps.WithResource("statefulsets"), Kind: "StatefulSet", Namespaced: true, ShortNames: []string{"sts"},
+		Categories: []string{"all"}, Subresources: []string{"status", "scale"}, Strategy: statefulSetStrategy{}},
 	{GroupVersionResource: batch.WithResource("jobs"), Kind: "Job", Namespaced: true,
 		Categories: []string{"all"}, Subresources: []string{"status"}, Strategy: jobStrategy{}},
+	{GroupVersionResource: batch.WithResource("cronjobs"), Kind: "CronJob", Namespaced: true, ShortNames: []string{"cj"},
+		Categories: []string{"all"}, Subresources: []string{"status"}, Strategy: cronJobStrategy{}},
+
+	// Stored and served so that everyday manifests apply, but acted on by
+	// nothing in the kit (the README says so) beyond the API server's
+	// quota admission of pods: no limit defaults, no ingress or network-policy routing, no autoscaler, no
+	// volume provisioner, and disruption budgets only stored. Replication
+	// controllers, ReplicaSets' forerunners, are here so that kubectl's
+	// cluster-info dump and apply --prune, which list them, work.
+	{GroupVersionResource: core.WithResource("replicationcontrollers"), Kind: "ReplicationController", Namespaced: true, ShortNames: []string{"rc"},
+		Categories: []string{"all"}, Subresources: []string{"status"}, Strategy: plainStrategy{}},
+	{GroupVersionResource: core.WithResource("persistentvolumes"), Kind: "PersistentVolume", ShortNames: []string{"pv"},
+		Subresources: []string{"status"}, Strategy: plainStrategy{}},
+	{GroupVersionResource: core.WithResource("persistentvolumeclaims"), Kind: "PersistentVolumeClaim", Namespaced: true, ShortNames: []string{"pvc"},
+		Subresources: []string{"status"}, Strategy: plainStrategy{}},
+	{GroupVersionResource: core.WithResource("resourcequotas"), Kind: "ResourceQuota", Namespaced: true, ShortNames: []string{"quota"},
+		Subresources: []string{"status"}, Strategy: plainStrategy{}},
+	{GroupVersionResource: core.WithResource("limitranges"), Kind: "LimitRange", Namespaced: true, ShortNames: []string{"limits"},
+		Strategy: plainStrategy{}},
+	{GroupVersionResource: networking.WithResource("ingresses"), Kind: "Ingress", Namespaced: true, ShortNames: []string{"ing"},
+		Subresources: []string{"status"}, Strategy: plainStrategy{}},
+	{GroupVersionResource: networking.WithResource("ingressclasses"), Kind: "IngressClass",
+		Strategy: plainStrategy{}},
+	{GroupVersionResource: networking.WithResource("networkpolicies"), Kind: "NetworkPolicy", Namespaced: true, ShortNames: []string{"netpol"},
+		Strategy: plainStrategy{}},
+	{GroupVersionResource: policy.WithResource("poddisruptionbudgets"), Kind: "PodDisruptionBudget", Namespaced: true, ShortNames: []string{"pdb"},
+		Subresources: []string{"status"}, Strategy: plainStrategy{}},
+	{GroupVersionResource: autoscaling.WithResource("horizontalpodautoscalers"), Kind: "HorizontalPodAutoscaler", Namespaced: true, ShortNames: []string{"hpa"},
+		Categories: []string{"all"}, Subresources: []string{"status"}, Strategy: plainStrategy{}},
+	{GroupVersionResource: storage.WithResource("storageclasses"), Kind: "StorageClass", ShortNames: []string{"sc"},
+		Strategy: plainStrategy{}},
 }
 
 func init() {

@@ -3,10 +3,14 @@ package api
 import (
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	batchv1 "k8s.io/api/batch/v1"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	storagev1 "k8s.io/api/storage/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -29,6 +33,10 @@ func init() {
 	utilruntime.Must(batchv1.AddToScheme(Scheme))
 	utilruntime.Must(coordinationv1.AddToScheme(Scheme))
 	utilruntime.Must(discoveryv1.AddToScheme(Scheme))
+	utilruntime.Must(autoscalingv2.AddToScheme(Scheme))
+	utilruntime.Must(networkingv1.AddToScheme(Scheme))
+	utilruntime.Must(policyv1.AddToScheme(Scheme))
+	utilruntime.Must(storagev1.AddToScheme(Scheme))
 	// The meta types (Status, WatchEvent, DeleteOptions, Table, …) are
 	// spoken in every group version, as kube-apiserver does.
 	metav1.AddToGroupVersion(Scheme, schema.GroupVersion{Version: "v1"})

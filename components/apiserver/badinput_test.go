@@ -154,9 +154,11 @@ func truncate(b []byte) string {
 // accepts must not fail in etcd with a 500.
 func TestAnyBodyUnderTheLimitCanBeStored(t *testing.T) {
 	s := apiservertest.Start(t, apiservertest.Options{WithoutLoops: true})
-	body := fmt.Sprintf(`{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"big"},"data":{"a":%q}}`, strings.Repeat("x", 2900<<10))
-	resp, data := call{"POST", "/api/v1/namespaces/default/configmaps", "application/json", "", body}.do(t, s.URL)
+	// A pod template, not a ConfigMap: ConfigMaps and Secrets hold at most
+	// 1 MiB of data, and a container's arguments have no limit of their own.
+	body := fmt.Sprintf(`{"apiVersion":"v1","kind":"PodTemplate","metadata":{"name":"big"},"template":{"spec":{"containers":[{"name":"c","image":"i","args":[%q]}]}}}`, strings.Repeat("x", 2900<<10))
+	resp, data := call{"POST", "/api/v1/namespaces/default/podtemplates", "application/json", "", body}.do(t, s.URL)
 	if resp.StatusCode != http.StatusCreated {
-		t.Fatalf("a 2.9 MiB ConfigMap: %d %s", resp.StatusCode, truncate(data))
+		t.Fatalf("a 2.9 MiB PodTemplate: %d %s", resp.StatusCode, truncate(data))
 	}
 }

@@ -59,6 +59,13 @@ func (s *Server) create(ctx context.Context, r api.Resource, namespace string, o
 	if errs := validateCreate(r, m, obj); len(errs) > 0 {
 		return nil, apierrors.NewInvalid(r.GVK().GroupKind(), m.GetName(), errs)
 	}
+	if pod, ok := obj.(*corev1.Pod); ok {
+		done, err := s.admitQuota(ctx, r, pod)
+		if err != nil {
+			return nil, err
+		}
+		defer done()
+	}
 	if dryRun {
 		return obj, nil
 	}
@@ -104,7 +111,10 @@ func (s *Server) admitCreate(ctx context.Context, r api.Resource, namespace stri
 	}
 	m.SetUID(uuid.NewUUID())
 	m.SetCreationTimestamp(metav1.Now())
-	m.SetGeneration(1)
+	m.SetGeneration(0)
+	if hasSpec(obj) {
+		m.SetGeneration(1)
+	}
 	m.SetDeletionTimestamp(nil)
 	m.SetDeletionGracePeriodSeconds(nil)
 	m.SetManagedFields(nil)

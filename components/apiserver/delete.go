@@ -2,8 +2,10 @@ package apiserver
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -49,6 +51,15 @@ func (s *Server) serveDeleteCollection(ctx context.Context, w http.ResponseWrite
 	if err != nil {
 		writeError(w, err)
 		return
+	}
+	// Refused before anything is deleted: a bad request changes nothing.
+	for _, item := range items {
+		if f.matches(req.resource, item) {
+			if err := refuseImmortal(req.resource, mustMeta(item).GetName()); err != nil {
+				writeError(w, err)
+				return
+			}
+		}
 	}
 	var deleted []runtime.Object
 	for _, item := range items {
@@ -120,6 +131,9 @@ func validateDeleteOptions(opts *metav1.DeleteOptions) error {
 
 // deleteNamed deletes one object by name, retrying when it raced a write.
 func (s *Server) deleteNamed(ctx context.Context, r api.Resource, namespace, name string, opts *metav1.DeleteOptions) (runtime.Object, error) {
+	if err := refuseImmortal(r, name); err != nil {
+		return nil, err
+	}
 	for attempt := 1; ; attempt++ {
 		cur, err := s.store.Get(ctx, r, namespace, name)
 		if err != nil {
@@ -133,6 +147,16 @@ func (s *Server) deleteNamed(ctx context.Context, r api.Resource, namespace, nam
 			return obj, err
 		}
 	}
+}
+
+// refuseImmortal answers 403 to deleting a system namespace, as
+// kube-apiserver's NamespaceLifecycle admission does: the cluster's own
+// components live in them.
+func refuseImmortal(r api.Resource, name string) error {
+	if r.Group != "" || r.Resource != "namespaces" || !slices.Contains(systemNamespaces, name) {
+		return nil
+	}
+	return apierrors.NewForbidden(r.GroupResource(), name, errors.New("this namespace may not be deleted"))
 }
 
 func checkPreconditions(r api.Resource, cur runtime.Object, pre *metav1.Preconditions) error {

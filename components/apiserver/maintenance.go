@@ -23,7 +23,7 @@ func (s *Server) bootstrap(ctx context.Context) error {
 			return err
 		}
 	}
-	return nil
+	return s.ensureKubernetesService(ctx)
 }
 
 func (s *Server) namespaceResource() api.Resource {

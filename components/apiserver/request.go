@@ -17,6 +17,8 @@ type request struct {
 	namespace   string
 	name        string
 	subresource string
+	// proxyPath is what follows <name>/proxy in a proxy request's path.
+	proxyPath string
 	// verb is Kubernetes' name for the action: get, list, watch, create,
 	// update, patch, delete or deletecollection.
 	verb string
@@ -40,6 +42,10 @@ func parseRequest(method, path string, watchParam bool) (*request, error) {
 	if rest[0] == "namespaces" && len(rest) >= 3 && !(gv.Group == "" && namespaces.HasSubresource(rest[2])) {
 		req.namespace, rest = rest[1], rest[2:]
 	}
+	if len(rest) >= 3 && rest[2] == "proxy" {
+		req.proxyPath = afterSegment(path, "proxy", len(rest)-3)
+		rest = rest[:3]
+	}
 	if len(rest) > 3 {
 		return nil, notFoundPath(path)
 	}
@@ -61,6 +67,25 @@ func parseRequest(method, path string, watchParam bool) (*request, error) {
 		return nil, err
 	}
 	return req, req.setVerb(method, watchParam)
+}
+
+// afterSegment is what follows the segment named seg that has tail more
+// segments after it: the path a proxy request carries on, with its
+// trailing slash.
+func afterSegment(path, seg string, tail int) string {
+	rest := path
+	for range tail {
+		i := strings.LastIndex(strings.TrimRight(rest, "/"), "/")
+		if i < 0 {
+			return ""
+		}
+		rest = rest[:i]
+	}
+	rest = strings.TrimRight(rest, "/")
+	if !strings.HasSuffix(rest, "/"+seg) {
+		return ""
+	}
+	return path[len(rest):]
 }
 
 // splitGroupVersion takes /api/v1 or /apis/<group>/<version> off a path.
@@ -94,6 +119,9 @@ func (req *request) checkScope(path string) error {
 
 func (req *request) setVerb(method string, watchParam bool) error {
 	item := req.name != ""
+	if req.subresource == "proxy" {
+		return req.setProxyVerb(method)
+	}
 	switch {
 	case method == http.MethodGet && item:
 		req.verb = "get"
@@ -113,6 +141,20 @@ func (req *request) setVerb(method string, watchParam bool) error {
 		req.verb = "deletecollection"
 	}
 	if req.verb == "" || !req.allows() {
+		return apierrors.NewMethodNotSupported(req.resource.GroupResource(), strings.ToLower(method))
+	}
+	return nil
+}
+
+// proxyVerbs are the verbs of proxied methods, as kube-apiserver names
+// them for authorization.
+var proxyVerbs = map[string]string{
+	http.MethodGet: "get", http.MethodHead: "get", http.MethodOptions: "get",
+	http.MethodPost: "create", http.MethodPut: "update", http.MethodPatch: "patch", http.MethodDelete: "delete",
+}
+
+func (req *request) setProxyVerb(method string) error {
+	if req.verb = proxyVerbs[method]; req.verb == "" {
 		return apierrors.NewMethodNotSupported(req.resource.GroupResource(), strings.ToLower(method))
 	}
 	return nil

@@ -29,8 +29,14 @@ func (s *Server) serveResource(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
+	noteRequest(r, req)
 	if req.verb == "watch" {
 		s.serveWatch(w, r, req)
+		return
+	}
+	if req.subresource == "proxy" {
+		// A proxied answer is the pod's: it may stream, or upgrade.
+		s.serveProxy(w, r, req)
 		return
 	}
 	if connectPaths[req.subresource] != "" {
@@ -91,12 +97,20 @@ func (s *Server) serveList(ctx context.Context, w http.ResponseWriter, r *http.R
 		writeError(w, err)
 		return
 	}
-	items, listRev, err := s.store.List(ctx, req.resource, req.namespace, rev)
+	p, err := parsePage(q, rev)
 	if err != nil {
 		writeError(w, err)
 		return
 	}
-	list, kept, err := buildList(req.resource, items, f, listRev)
+	items, listRev, err := s.store.List(ctx, req.resource, req.namespace, p.rev)
+	if err != nil {
+		if p.from != "" {
+			err = expiredContinue(err)
+		}
+		writeError(w, err)
+		return
+	}
+	list, kept, err := buildPage(req.resource, items, f, listRev, p)
 	if err != nil {
 		writeError(w, err)
 		return
@@ -106,6 +120,11 @@ func (s *Server) serveList(ctx context.Context, w http.ResponseWriter, r *http.R
 
 // buildList keeps the items that pass f and puts them in r's list type.
 func buildList(r api.Resource, items []runtime.Object, f *filter, rev int64) (runtime.Object, []runtime.Object, error) {
+	return buildPage(r, items, f, rev, page{})
+}
+
+// buildPage is buildList of the page p of the kept items.
+func buildPage(r api.Resource, items []runtime.Object, f *filter, rev int64, p page) (runtime.Object, []runtime.Object, error) {
 	kept := make([]runtime.Object, 0, len(items))
 	for _, item := range items {
 		if f.matches(r, item) {
@@ -113,6 +132,10 @@ func buildList(r api.Resource, items []runtime.Object, f *filter, rev int64) (ru
 		}
 	}
 	list := r.NewList()
+	kept, err := p.cut(list, kept, rev, !f.everything())
+	if err != nil {
+		return nil, nil, err
+	}
 	if err := meta.SetList(list, kept); err != nil {
 		return nil, nil, apierrors.NewInternalError(fmt.Errorf("build %s list: %w", r.Kind, err))
 	}
@@ -160,6 +183,10 @@ func (s *Server) writeRead(w http.ResponseWriter, r *http.Request, res api.Resou
 		return
 	}
 	table.ResourceVersion = listRV
+	if lm, err := meta.ListAccessor(obj); err == nil {
+		// A page of a list: the table pages on as the list does.
+		table.Continue, table.RemainingItemCount = lm.GetContinue(), lm.GetRemainingItemCount()
+	}
 	writeObject(w, http.StatusOK, table)
 }
 

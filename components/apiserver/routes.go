@@ -2,10 +2,17 @@ package apiserver
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
 	"k8s.io/apimachinery/pkg/version"
+	endpointsmetrics "k8s.io/apiserver/pkg/endpoints/metrics"
+	"k8s.io/apiserver/pkg/server/healthz"
+	"k8s.io/component-base/metrics/legacyregistry"
+
+	"github.com/ownkube/ownkube/components/health"
 )
 
 // Version is what /version reports: the Kubernetes API this server speaks,
@@ -19,9 +26,14 @@ var Version = version.Info{
 
 func (s *Server) routes() (http.Handler, error) {
 	mux := http.NewServeMux()
-	mux.HandleFunc("/healthz", s.serveHealth)
-	mux.HandleFunc("/livez", s.serveHealth)
-	mux.HandleFunc("/readyz", s.serveReady)
+	// kube-apiserver's own health endpoints (k8s.io/apiserver's healthz):
+	// named checks, /readyz/<check>, ?verbose and ?exclude=<check>.
+	healthz.InstallHandler(mux, healthz.PingHealthz, s.etcdCheck())
+	healthz.InstallLivezHandler(mux, healthz.PingHealthz)
+	healthz.InstallReadyzHandler(mux, healthz.PingHealthz, s.etcdCheck(), s.bootstrapCheck())
+	// kube-apiserver's metrics, in the Prometheus text format.
+	endpointsmetrics.Register()
+	mux.Handle("/metrics", legacyregistry.Handler())
 	mux.HandleFunc("/version", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, http.StatusOK, Version) })
 	mux.HandleFunc("/api", s.serveCoreVersions)
 	mux.HandleFunc("/apis", s.serveGroups)
@@ -32,6 +44,9 @@ func (s *Server) routes() (http.Handler, error) {
 		return nil, err
 	}
 	mux.Handle("/openapi/", openapi)
+	if s.cfg.Profiling {
+		health.MountProfiling(mux)
+	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { writeError(w, notFoundPath(r.URL.Path)) })
 	return mux, nil
 }
@@ -44,24 +59,27 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	s.serveResource(w, r)
 }
 
-func (s *Server) serveHealth(w http.ResponseWriter, _ *http.Request) {
-	w.Header().Set("Content-Type", "text/plain")
-	_, _ = w.Write([]byte("ok"))
+// etcdCheck is the readiness of the store: etcd answers within 2 s.
+func (s *Server) etcdCheck() healthz.HealthChecker {
+	return healthz.NamedCheck("etcd", func(r *http.Request) error {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if _, err := s.store.CurrentRevision(ctx); err != nil {
+			return fmt.Errorf("etcd does not answer: %w", err)
+		}
+		return nil
+	})
 }
 
-// serveReady answers 200 once the server is bootstrapped and etcd answers.
-func (s *Server) serveReady(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-	defer cancel()
-	if !s.ready.Load() {
-		http.Error(w, "not ready: bootstrapping", http.StatusServiceUnavailable)
-		return
-	}
-	if _, err := s.store.CurrentRevision(ctx); err != nil {
-		http.Error(w, "not ready: etcd does not answer: "+err.Error(), http.StatusServiceUnavailable)
-		return
-	}
-	s.serveHealth(w, r)
+// bootstrapCheck passes once the system namespaces exist (kube names its
+// counterpart poststarthook/start-system-namespaces-controller).
+func (s *Server) bootstrapCheck() healthz.HealthChecker {
+	return healthz.NamedCheck("poststarthook/start-system-namespaces-controller", func(*http.Request) error {
+		if !s.ready.Load() {
+			return errors.New("bootstrapping")
+		}
+		return nil
+	})
 }
 
 func isTrue(v string) bool { return v == "true" || v == "1" }

@@ -18,7 +18,7 @@ import (
 )
 
 // The scale subresource, <workload>/scale, as kube-apiserver serves it for
-// Deployments and ReplicaSets: an autoscaling/v1 Scale whose spec.replicas
+// Deployments, ReplicaSets and StatefulSets: an autoscaling/v1 Scale whose spec.replicas
 // is the workload's and whose status carries its status.replicas and its
 // selector as a string. `kubectl scale` and autoscalers use it; a write
 // changes only the workload's spec.replicas, with the optimistic
@@ -157,7 +157,7 @@ func applyScalePatch(pt types.PatchType, cur, patch []byte) ([]byte, error) {
 	return applyStrategicPatch(cur, patch, &autoscalingv1.Scale{})
 }
 
-// scaleOf is the Scale of a Deployment or ReplicaSet.
+// scaleOf is the Scale of a Deployment, ReplicaSet or StatefulSet.
 func scaleOf(obj runtime.Object) (*autoscalingv1.Scale, error) {
 	var (
 		replicas, current int32
@@ -167,6 +167,8 @@ func scaleOf(obj runtime.Object) (*autoscalingv1.Scale, error) {
 	case *appsv1.ReplicaSet:
 		replicas, current, selector = ptrOr(o.Spec.Replicas), o.Status.Replicas, o.Spec.Selector
 	case *appsv1.Deployment:
+		replicas, current, selector = ptrOr(o.Spec.Replicas), o.Status.Replicas, o.Spec.Selector
+	case *appsv1.StatefulSet:
 		replicas, current, selector = ptrOr(o.Spec.Replicas), o.Status.Replicas, o.Spec.Selector
 	default:
 		return nil, apierrors.NewInternalError(fmt.Errorf("a %T has no scale", obj))
@@ -191,6 +193,8 @@ func setReplicas(obj runtime.Object, n int32) error {
 	case *appsv1.ReplicaSet:
 		o.Spec.Replicas = &n
 	case *appsv1.Deployment:
+		o.Spec.Replicas = &n
+	case *appsv1.StatefulSet:
 		o.Spec.Replicas = &n
 	default:
 		return apierrors.NewInternalError(fmt.Errorf("a %T has no scale", obj))

@@ -51,7 +51,7 @@ func TestScaleSubresourceIsInDiscoveryAsKubeShowsIt(t *testing.T) {
 	for _, r := range list.APIResources {
 		found[r.Name] = r
 	}
-	for _, name := range []string{"replicasets/scale", "deployments/scale"} {
+	for _, name := range []string{"replicasets/scale", "deployments/scale", "statefulsets/scale"} {
 		r, ok := found[name]
 		if !ok {
 			t.Errorf("%s is not in discovery", name)

@@ -153,6 +153,44 @@ func TestAJobWithAGeneratedNameLabelsItsPodsWithThatName(t *testing.T) {
 	}
 }
 
+func TestACronJobIsServedDefaultedAndRefusedWithTheFieldAtFault(t *testing.T) {
+	ctx, c := context.Background(), apiservertest.Start(t, apiservertest.Options{}).Client
+	cronJobs := c.BatchV1().CronJobs("default")
+	cj := &batchv1.CronJob{ObjectMeta: metav1.ObjectMeta{Name: "tick"}, Spec: batchv1.CronJobSpec{Schedule: "@hourly",
+		JobTemplate: batchv1.JobTemplateSpec{Spec: batchv1.JobSpec{Template: corev1.PodTemplateSpec{Spec: corev1.PodSpec{
+			RestartPolicy: corev1.RestartPolicyNever, Containers: []corev1.Container{{Name: "app", Image: "ownkube/crasher"}}}}}}}}
+
+	bad := cj.DeepCopy()
+	bad.Spec.Schedule = "every now and then"
+	_, err := cronJobs.Create(ctx, bad, metav1.CreateOptions{})
+	if status, ok := err.(apierrors.APIStatus); !apierrors.IsInvalid(err) || !ok || status.Status().Details == nil ||
+		len(status.Status().Details.Causes) != 1 || status.Status().Details.Causes[0].Field != "spec.schedule" {
+		t.Fatalf("an unparsable schedule: %v, want 422 Invalid on spec.schedule", err)
+	}
+	if _, err := cronJobs.Get(ctx, "tick", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		t.Fatalf("a refused CronJob was stored: %v", err)
+	}
+
+	cj.Status.LastScheduleTime = &metav1.Time{Time: time.Now()}
+	created, err := cronJobs.Create(ctx, cj, metav1.CreateOptions{})
+	must(t, err)
+	if created.Spec.ConcurrencyPolicy != batchv1.AllowConcurrent || created.Status.LastScheduleTime != nil {
+		t.Fatalf("created: concurrencyPolicy %q, status %+v; want Allow and no status", created.Spec.ConcurrencyPolicy, created.Status)
+	}
+	created.Status.Active = []corev1.ObjectReference{{Name: "tick-1"}}
+	updated, err := cronJobs.Update(ctx, created, metav1.UpdateOptions{})
+	must(t, err)
+	if len(updated.Status.Active) != 0 {
+		t.Fatalf("the main resource wrote status: %+v", updated.Status)
+	}
+	updated.Status.Active = []corev1.ObjectReference{{Name: "tick-1"}}
+	updated, err = cronJobs.UpdateStatus(ctx, updated, metav1.UpdateOptions{})
+	must(t, err)
+	if len(updated.Status.Active) != 1 {
+		t.Fatalf("/status did not write status: %+v", updated.Status)
+	}
+}
+
 func TestServicesGetDistinctClusterIPsThatUpdatesKeep(t *testing.T) {
 	ctx, c := context.Background(), apiservertest.Start(t, apiservertest.Options{}).Client
 	svcs := c.CoreV1().Services("default")

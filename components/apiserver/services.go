@@ -54,7 +54,7 @@ func (s *Server) reserveRequested(ctx context.Context, prefix netip.Prefix, svc 
 		return apierrors.NewInvalid(corev1.SchemeGroupVersion.WithKind("Service").GroupKind(), svc.Name, field.ErrorList{
 			field.Invalid(path, svc.Spec.ClusterIP, fmt.Sprintf("must be an IP address in the service range %s", prefix))})
 	}
-	if serviceip.IsReserved(prefix, ip) {
+	if serviceip.IsReserved(prefix, ip) && !(isKubernetesService(svc) && ip == serviceip.APIServer(prefix)) {
 		return apierrors.NewInvalid(corev1.SchemeGroupVersion.WithKind("Service").GroupKind(), svc.Name, field.ErrorList{
 			field.Invalid(path, svc.Spec.ClusterIP, fmt.Sprintf("is reserved for the cluster: the network address of %s and the %d after it (the cluster DNS holds %s) are never given to a Service; choose another or leave it empty",
 				prefix, serviceip.Reserved, serviceip.DNS(prefix)))})

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"reflect"
 
+	discoveryv1 "k8s.io/api/discovery/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -109,7 +110,7 @@ func prepareUpdate(r api.Resource, sub string, obj, cur runtime.Object) (runtime
 		r.Strategy.PrepareForUpdate(obj, cur)
 	}
 	keepSystemFields(mustMeta(next), curMeta)
-	if specChanged(next, cur) {
+	if hasSpec(next) && specChanged(next, cur) {
 		mustMeta(next).SetGeneration(curMeta.GetGeneration() + 1)
 	}
 	if errs := validateUpdate(r, next, cur); len(errs) > 0 {
@@ -147,6 +148,19 @@ func withStatusOf(cur, obj runtime.Object) runtime.Object {
 	copyField(next, obj, "Status")
 	mustMeta(next).SetResourceVersion(mustMeta(obj).GetResourceVersion())
 	return next
+}
+
+// hasSpec reports whether obj's kind counts its changes in
+// metadata.generation: kinds with a spec, the desired state, and
+// EndpointSlice, whose endpoints Kubernetes counts the same way. Kinds of
+// plain data (ConfigMap, Secret, Event, Endpoints, ...) carry none, as in
+// Kubernetes.
+func hasSpec(obj runtime.Object) bool {
+	if _, ok := obj.(*discoveryv1.EndpointSlice); ok {
+		return true
+	}
+	v := reflect.ValueOf(obj)
+	return v.Kind() == reflect.Pointer && v.Elem().Kind() == reflect.Struct && v.Elem().FieldByName("Spec").IsValid()
 }
 
 // specChanged reports whether anything but metadata and status differs:

@@ -154,18 +154,37 @@ func (o *eventWriter) initialEvents(wr *watchRequest, items []runtime.Object) er
 // stream forwards the store's events through the filter until the watch
 // ends: timeout, client gone, or an error sent as an ERROR event (410
 // Expired when the start revision was compacted).
+//
+// A store stream that goes silent, sending not even a progress
+// notification for Config.WatchSilenceTimeout while etcd's revision moved
+// past it, is taken for broken and the watch ends: the client watches
+// again from its last resourceVersion and misses nothing, where waiting
+// would leave it deaf until its own timeout, minutes later. (etcd reports
+// progress only once its revision reaches the watch's start, so an idle
+// cluster's quiet watches are left alone.)
 func (o *eventWriter) stream(ctx context.Context, wr *watchRequest, events <-chan storage.Event) {
+	silence := newSilenceTimer(o.s.cfg.WatchSilenceTimeout)
+	defer silence.Stop()
+	last := wr.from // the newest revision the stream has reported
 	for {
 		var ev storage.Event
 		var ok bool
 		select {
 		case <-ctx.Done():
 			return
+		case <-silence.C():
+			if o.broken(ctx, last) {
+				return
+			}
+			silence.Reset()
+			continue
 		case ev, ok = <-events:
 			if !ok {
 				return
 			}
 		}
+		silence.Reset()
+		last = max(last, ev.Revision)
 		var err error
 		switch ev.Type {
 		case watch.Error:
@@ -223,6 +242,9 @@ func (o *eventWriter) bookmark(rev int64, initialEventsEnd bool) runtime.Object 
 }
 
 func (o *eventWriter) send(typ watch.EventType, obj runtime.Object) error {
+	if o.s.cfg.LogRequests {
+		o.logEvent(typ, obj)
+	}
 	if o.form == formTable && typ != watch.Error && typ != watch.Bookmark {
 		table, err := o.s.table(o.r, o.res, []runtime.Object{obj})
 		if err != nil {
@@ -268,4 +290,55 @@ func (o *eventWriter) sendProtobuf(typ watch.EventType, obj runtime.Object) erro
 		return err
 	}
 	return o.rc.Flush()
+}
+
+// broken tells whether a stream silent for a whole period is broken: etcd
+// has moved past the last revision it reported, so a live stream would
+// have said so.
+func (o *eventWriter) broken(ctx context.Context, last int64) bool {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	rev, err := o.s.store.CurrentRevision(ctx)
+	if err == nil && rev <= last {
+		return false
+	}
+	o.s.log.Info("watch ended: its etcd stream sent nothing, not even progress, so the client watches again",
+		"resource", o.res.Resource, "silentFor", o.s.cfg.WatchSilenceTimeout, "reported", last, "etcd", rev, "err", err,
+		"userAgent", o.r.UserAgent())
+	return true
+}
+
+// silenceTimer fires once a stream has been quiet for its period; a zero
+// period never fires.
+type silenceTimer struct {
+	period time.Duration
+	t      *time.Timer
+}
+
+func newSilenceTimer(period time.Duration) *silenceTimer {
+	st := &silenceTimer{period: period}
+	if period > 0 {
+		st.t = time.NewTimer(period)
+	}
+	return st
+}
+
+// C is the channel that fires; nil (never ready) when the timer is off.
+func (st *silenceTimer) C() <-chan time.Time {
+	if st.t == nil {
+		return nil
+	}
+	return st.t.C
+}
+
+func (st *silenceTimer) Reset() {
+	if st.t != nil {
+		st.t.Reset(st.period)
+	}
+}
+
+func (st *silenceTimer) Stop() {
+	if st.t != nil {
+		st.t.Stop()
+	}
 }

@@ -21,7 +21,7 @@ var _ = register(func() *cobra.Command {
 		names                           []string
 		opts                            controller.Options
 		election                        leaderFlags
-		verbose                         bool
+		verbose, profiling              bool
 	)
 	cmd := &cobra.Command{
 		Use:   "controller-manager (--kubeconfig PATH | --master URL)",
@@ -37,6 +37,7 @@ var _ = register(func() *cobra.Command {
 			// Controllers write in bursts (a ReplicaSet scaled to 100); the
 			// ReplicaSet's slow start bounds them, not a client-side limit.
 			cfg.QPS, cfg.Burst = 100, 200
+			cfg.UserAgent = userAgent("controller-manager", "")
 			client, err := kubernetes.NewForConfig(cfg)
 			if err != nil {
 				return fmt.Errorf("controller-manager: %w", err)
@@ -55,6 +56,7 @@ var _ = register(func() *cobra.Command {
 			}
 			if port > 0 {
 				mcfg.HealthAddress = fmt.Sprintf("%s:%d", bindAddress, port)
+				mcfg.Profiling = profiling
 			}
 			m, err := controllers.New(mcfg)
 			if err != nil {
@@ -79,6 +81,7 @@ var _ = register(func() *cobra.Command {
 	f.IntVar(&opts.LargeClusterSizeThreshold, "large-cluster-size-threshold", 50, "a partially disrupted cluster of at most this many nodes evicts nothing")
 	election.register(cmd)
 	f.BoolVar(&verbose, "verbose", false, "log every sync (debug level)")
+	f.BoolVar(&profiling, "profiling", false, "serve Go's pprof profiles at /debug/pprof/ on the health port, for `ownkube debug profile`")
 	return cmd
 })
 

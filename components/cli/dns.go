@@ -19,7 +19,7 @@ var _ = register(func() *cobra.Command {
 		upstreams                                                    []string
 		healthPort                                                   int
 		upstreamTimeout                                              time.Duration
-		verbose                                                      bool
+		verbose, profiling                                           bool
 	)
 	cmd := &cobra.Command{
 		Use:   "dns (--kubeconfig PATH | --master URL)",
@@ -30,7 +30,7 @@ var _ = register(func() *cobra.Command {
 			"--resolv-conf, which on a Docker network is Docker's resolver 127.0.0.11).",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			client, err := componentClient("dns", master, kubeconfig)
+			client, err := componentClient("dns", "", master, kubeconfig)
 			if err != nil {
 				return err
 			}
@@ -44,7 +44,7 @@ var _ = register(func() *cobra.Command {
 				health = net.JoinHostPort(bindAddress, fmt.Sprint(healthPort))
 			}
 			s, err := clusterdns.New(clusterdns.Config{
-				Client: client, Domain: domain, Address: address, HealthAddress: health,
+				Client: client, Domain: domain, Address: address, HealthAddress: health, Profiling: profiling,
 				Upstreams: upstreams, UpstreamTimeout: upstreamTimeout, Logger: logger(verbose),
 			})
 			if err != nil {
@@ -64,6 +64,7 @@ var _ = register(func() *cobra.Command {
 	f.StringVar(&bindAddress, "bind-address", "127.0.0.1", "address to serve /healthz and /readyz on (0.0.0.0 inside a container)")
 	f.IntVar(&healthPort, "health-port", 8080, "port to serve /healthz and /readyz on; 0 not at all")
 	f.BoolVarP(&verbose, "verbose", "v", false, "log at debug level")
+	f.BoolVar(&profiling, "profiling", false, "serve Go's pprof profiles at /debug/pprof/ on the health port, for `ownkube debug profile`")
 	return cmd
 })
 

@@ -10,6 +10,7 @@ import (
 
 var _ = register(func() *cobra.Command {
 	opts := images.Options{}
+	var mutants bool
 	cmd := &cobra.Command{
 		Use:   "images",
 		Short: "Build the kit's container images from source (FROM scratch, nothing is pulled)",
@@ -18,11 +19,19 @@ var _ = register(func() *cobra.Command {
 			"changed is left as it is.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if mutants {
+				if opts.Impl != images.Solutions {
+					return fmt.Errorf("--mutants links the known-bad variants beside the reference: it needs --impl %s", images.Solutions)
+				}
+				opts.Impl = images.Mutants
+			}
 			opts.Progress = cmd.OutOrStdout()
 			return images.Build(cmd.Context(), opts)
 		},
 	}
 	cmd.Flags().StringVar(&opts.Impl, "impl", images.Solutions,
 		fmt.Sprintf("which implementation the ownkube image links: %s or %s", images.Solutions, images.Exercises))
+	cmd.Flags().BoolVar(&mutants, "mutants", false,
+		"link every mutant beside the reference (-tags solutions,mutants), tagged ownkube:"+images.Mutants+"; OWNKUBE_MUTANT picks one at run time")
 	return cmd
 })

@@ -88,7 +88,7 @@ var _ = register(func() *cobra.Command {
 
 // buildProxy is the proxy that runs beside the kubelet, named after the node.
 func (fl *kubeletFlags) buildProxy() (*proxy.Proxy, error) {
-	client, err := componentClient("proxy", fl.master, fl.kubeconfig)
+	client, err := componentClient("proxy", fl.nodeName, fl.master, fl.kubeconfig)
 	if err != nil {
 		return nil, err
 	}
@@ -112,9 +112,14 @@ func (fl *kubeletFlags) build() (*kubelet.Kubelet, error) {
 	}
 	var client kubernetes.Interface
 	var err error
+	if fl.nodeName == "" {
+		if fl.nodeName, err = os.Hostname(); err != nil {
+			return nil, fmt.Errorf("kubelet: give --node-name: %w", err)
+		}
+	}
 	switch fl.podSource {
 	case podSourceAPI:
-		if client, err = componentClient("kubelet", fl.master, fl.kubeconfig); err != nil {
+		if client, err = componentClient("kubelet", fl.nodeName, fl.master, fl.kubeconfig); err != nil {
 			return nil, err
 		}
 	case podSourcePush:
@@ -124,11 +129,6 @@ func (fl *kubeletFlags) build() (*kubelet.Kubelet, error) {
 		fl.logAddress = fl.pushAddress // one server for the node's pods and their logs
 	default:
 		return nil, fmt.Errorf("kubelet: --pod-source %q: choose %s or %s", fl.podSource, podSourceAPI, podSourcePush)
-	}
-	if fl.nodeName == "" {
-		if fl.nodeName, err = os.Hostname(); err != nil {
-			return nil, fmt.Errorf("kubelet: give --node-name: %w", err)
-		}
 	}
 	if fl.network == "" {
 		fl.network = "ownkube-" + fl.clusterName
@@ -192,8 +192,9 @@ func parseLabels(s string) (map[string]string, error) {
 }
 
 // componentClient connects a cluster component to the API server, with no
-// client-side rate limit: the component bounds its own work.
-func componentClient(component, master, kubeconfig string) (kubernetes.Interface, error) {
+// client-side rate limit: the component bounds its own work. identity
+// (the node's name, or "") joins the component's name in its user agent.
+func componentClient(component, identity, master, kubeconfig string) (kubernetes.Interface, error) {
 	if kubeconfig == "" && master == "" {
 		return nil, fmt.Errorf("%s: give --kubeconfig or --master", component)
 	}
@@ -202,11 +203,23 @@ func componentClient(component, master, kubeconfig string) (kubernetes.Interface
 		return nil, fmt.Errorf("%s: load client config: %w", component, err)
 	}
 	cfg.QPS, cfg.Burst = -1, 0
+	cfg.UserAgent = userAgent(component, identity)
 	client, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", component, err)
 	}
 	return client, nil
+}
+
+// userAgent names a component to the API server, which logs it with each
+// request (apiserver --log-requests): "kubelet (node-1)", "scheduler". One
+// binary runs every component, so client-go's default, the binary's name,
+// would tell them apart no more than its version would.
+func userAgent(component, identity string) string {
+	if identity == "" {
+		return component
+	}
+	return component + " (" + identity + ")"
 }
 
 func logger(verbose bool) *slog.Logger {

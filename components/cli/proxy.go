@@ -19,18 +19,19 @@ var _ = register(func() *cobra.Command {
 		Use:   "proxy (--kubeconfig PATH | --master URL) --cluster NAME",
 		Short: "Run a node's service proxy: NodePorts here, ClusterIP forwarders while it leads (the kubelet runs one itself)",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			client, err := componentClient("proxy", master, kubeconfig)
+			var err error
+			if identity == "" {
+				if identity, err = os.Hostname(); err != nil {
+					return fmt.Errorf("proxy: give --hostname-override: %w", err)
+				}
+			}
+			client, err := componentClient("proxy", identity, master, kubeconfig)
 			if err != nil {
 				return err
 			}
 			apiURL, err := apiServerURL(master, kubeconfig)
 			if err != nil {
 				return err
-			}
-			if identity == "" {
-				if identity, err = os.Hostname(); err != nil {
-					return fmt.Errorf("proxy: give --hostname-override: %w", err)
-				}
 			}
 			p, err := proxy.New(proxy.Config{Client: client, Cluster: clusterName, Network: network, APIServerURL: apiURL,
 				ForwarderImage: forwarderImage, Identity: identity, ListenIP: listenIP, Logger: logger(verbose)})

@@ -18,7 +18,7 @@ var _ = register(func() *cobra.Command {
 	var (
 		kubeconfig, master, schedulerName, bindAddress string
 		port                                           int
-		verbose                                        bool
+		verbose, profiling                             bool
 		election                                       leaderFlags
 	)
 	cmd := &cobra.Command{
@@ -35,6 +35,7 @@ var _ = register(func() *cobra.Command {
 			// No client-side rate limit: a burst of pods means a burst of
 			// bindings, and the scheduler bounds those it has in flight.
 			cfg.QPS, cfg.Burst = -1, 0
+			cfg.UserAgent = userAgent("scheduler", "")
 			client, err := kubernetes.NewForConfig(cfg)
 			if err != nil {
 				return fmt.Errorf("scheduler: %w", err)
@@ -56,6 +57,7 @@ var _ = register(func() *cobra.Command {
 					SchedulerName: schedulerName,
 					Logger:        log,
 					HealthAddress: health,
+					Profiling:     profiling,
 				})
 				if err != nil {
 					return err
@@ -77,6 +79,7 @@ var _ = register(func() *cobra.Command {
 	f.StringVar(&bindAddress, "bind-address", "127.0.0.1", "address to serve /healthz and /readyz on (0.0.0.0 inside a container)")
 	f.IntVar(&port, "port", 10259, "port to serve /healthz and /readyz on; 0 not at all")
 	f.BoolVar(&verbose, "verbose", false, "log every decision and binding (debug level)")
+	f.BoolVar(&profiling, "profiling", false, "serve Go's pprof profiles at /debug/pprof/ on the health port, for `ownkube debug profile`")
 	election.register(cmd)
 	return cmd
 })

@@ -31,7 +31,8 @@ var _ = register(func() *cobra.Command {
 	f := cmd.Flags()
 	f.StringVar(&cfg.Name, "name", cluster.DefaultName, "name of the cluster")
 	f.StringVar(&cfg.Image, "image", cluster.DefaultImage, "local image the components run (built by `ownkube images`)")
-	f.IntVar(&cfg.APIServerPort, "port", 0, "port on 127.0.0.1 for the API server (0: any free port)")
+	f.IntVar(&cfg.APIServerPort, "port", 0, "port on 127.0.0.1 for the API server (0: a free port, picked once and kept across restarts)")
+	f.BoolVar(&cfg.EtcdEphemeral, "etcd-ephemeral", false, "keep etcd's data on a tmpfs, lost when its container stops, instead of a volume the cluster owns")
 	f.DurationVar(&cfg.EtcdCompactionInterval, "etcd-compaction-interval", cluster.DefaultEtcdCompactionInterval,
 		"how often the API server compacts etcd's history")
 	f.IntVar(&cfg.Nodes, "nodes", 2, "how many nodes (kubelet containers) to start")

@@ -38,8 +38,14 @@ type Config struct {
 	// image for the components a learner has not written yet.
 	Images map[string]string
 	// APIServerPort is the port on 127.0.0.1 the API server is published
-	// on; 0 picks a free one.
+	// on; 0 picks a free one when the cluster comes up. Either way the
+	// port is fixed in the container's binding, as kind does, so the
+	// kubeconfig keeps working across a restart of the API server.
 	APIServerPort int
+	// EtcdEphemeral keeps etcd's data on a tmpfs, lost when its container
+	// stops, instead of a Docker volume owned by the cluster (removed by
+	// Down). Faster, for clusters nothing needs to survive.
+	EtcdEphemeral bool
 	// EtcdCompactionInterval is how often the API server compacts etcd's
 	// history. Default 5m.
 	EtcdCompactionInterval time.Duration
@@ -62,6 +68,9 @@ type Config struct {
 	StartupTimeout time.Duration
 	// Progress receives a line per step; nil discards them.
 	Progress io.Writer
+
+	// fixedPorts are the host ports Up picked (withFixedPorts), by component.
+	fixedPorts map[string]int
 }
 
 // NoComponents is Config.Components for a cluster with no control plane.
@@ -156,6 +165,10 @@ type Cluster struct {
 	// ServiceCIDR), the nameserver of pods with dnsPolicy ClusterFirst;
 	// empty if it does not run.
 	DNS string `json:"dns,omitempty"`
+	// ComponentURLs are, by control-plane component, the http URLs on
+	// 127.0.0.1 of each replica's published port (its API or health port,
+	// where --profiling serves /debug/pprof/).
+	ComponentURLs map[string][]string `json:"componentURLs,omitempty"`
 }
 
 // ErrNotFound is returned (wrapped) by Get when no cluster has the name.
@@ -200,6 +213,9 @@ func Up(ctx context.Context, cfg Config) (*Cluster, error) {
 	if err := preflight(ctx, docker, cfg); err != nil {
 		return nil, err
 	}
+	if cfg, err = withFixedPorts(cfg); err != nil {
+		return nil, err
+	}
 	header()
 
 	c, err := up(ctx, docker, cfg, p)
@@ -233,6 +249,39 @@ func preflight(ctx context.Context, docker *client.Client, cfg Config) error {
 		l.Close()
 	}
 	return nil
+}
+
+// withFixedPorts picks a free port on 127.0.0.1 for the API server, when
+// none was asked for, and for etcd, so their bindings name the ports:
+// Docker's own choice (an empty HostPort) changes on every restart of the
+// container, and with it the kubeconfig's server and the CLI's --etcd. A
+// port is free when picked; another process could take it before the
+// container binds it, which Up reports as a port in use.
+func withFixedPorts(cfg Config) (Config, error) {
+	cfg.fixedPorts = map[string]int{}
+	if cfg.APIServerPort != 0 {
+		cfg.fixedPorts[APIServer] = cfg.APIServerPort
+	}
+	for _, c := range []string{Etcd, APIServer} {
+		if !slices.Contains(cfg.Components, c) || cfg.fixedPorts[c] != 0 {
+			continue
+		}
+		port, err := freePort()
+		if err != nil {
+			return cfg, fmt.Errorf("find a free port on 127.0.0.1 for %s: %w", c, err)
+		}
+		cfg.fixedPorts[c] = port
+	}
+	return cfg, nil
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // imageOf is the image component (a control-plane component's name, or
@@ -374,6 +423,7 @@ func get(ctx context.Context, docker *client.Client, name string) (*Cluster, err
 			return nil, fmt.Errorf("cluster %q is %w: container %s is %s", name, errUnhealthy, displayName(ctr), ctr.State)
 		}
 		url := publishedURL(ctr, comp.Port)
+		c.addComponentURL(comp.Name, url)
 		switch comp.Name {
 		case Etcd:
 			c.EtcdURL = url
@@ -394,6 +444,16 @@ func get(ctx context.Context, docker *client.Client, name string) (*Cluster, err
 		}
 	}
 	return c, nil
+}
+
+func (c *Cluster) addComponentURL(component, url string) {
+	if url == "" {
+		return
+	}
+	if c.ComponentURLs == nil {
+		c.ComponentURLs = map[string][]string{}
+	}
+	c.ComponentURLs[component] = append(c.ComponentURLs[component], url)
 }
 
 // hasNoComponents reports whether the network called name records that
@@ -458,6 +518,30 @@ func Down(ctx context.Context, name string, progress io.Writer) error {
 		}
 		return os.RemoveAll(dir)
 	})
+}
+
+// DownAll removes every cluster on this Docker engine, each as Down does:
+// those named by the cluster label of a container, network or volume.
+// Nothing without the label is touched.
+func DownAll(ctx context.Context, progress io.Writer) error {
+	docker, err := Docker(ctx)
+	if err != nil {
+		return err
+	}
+	names, err := clusterNames(ctx, docker)
+	docker.Close()
+	if err != nil {
+		return err
+	}
+	if len(names) == 0 && progress != nil {
+		fmt.Fprintln(progress, "no ownkube clusters; nothing to remove")
+	}
+	for _, name := range names {
+		if err := Down(ctx, name, progress); err != nil {
+			return fmt.Errorf("remove cluster %q: %w", name, err)
+		}
+	}
+	return nil
 }
 
 func removalTitle(o owned) string {

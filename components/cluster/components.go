@@ -13,6 +13,9 @@ type APIServerConfig struct {
 	// are how long pods tolerate a node not-ready or unreachable before they
 	// are evicted (--default-*-toleration-seconds; Kubernetes: 300).
 	DefaultNotReadyTolerationSeconds, DefaultUnreachableTolerationSeconds int
+	// LogRequests has the API server log every request and watch event
+	// (--log-requests), for the e2e suite's timeline of a failing spec.
+	LogRequests bool
 }
 
 func (c APIServerConfig) args() []string {
@@ -22,6 +25,9 @@ func (c APIServerConfig) args() []string {
 	}
 	if c.DefaultUnreachableTolerationSeconds > 0 {
 		args = append(args, "--default-unreachable-toleration-seconds", strconv.Itoa(c.DefaultUnreachableTolerationSeconds))
+	}
+	if c.LogRequests {
+		args = append(args, "--log-requests")
 	}
 	return args
 }
@@ -78,10 +84,12 @@ const (
 // 200 once it is ready. Later stages add rows (scheduler, controller-manager).
 type component struct {
 	Name  string
-	Port  int               // served inside the container on all interfaces
-	Ready string            // GET path answering 200 when ready
-	Tmpfs map[string]string // mount point → options
-	Args  func(cfg Config, plan addressPlan) []string
+	Port  int    // served inside the container on all interfaces
+	Ready string // GET path answering 200 when ready
+	// DataDir, if set, is where the component keeps state: a volume owned
+	// by the cluster, or a tmpfs with Config.EtcdEphemeral.
+	DataDir string
+	Args    func(cfg Config, plan addressPlan) []string
 	// FixedIP, if set, is the component's address on the cluster network,
 	// outside Docker's dynamic range (the cluster DNS's, which pods are
 	// given as their nameserver).
@@ -93,8 +101,8 @@ var controlPlane = []component{
 		Name:  Etcd,
 		Port:  2379,
 		Ready: "/readyz",
-		// etcd's data lives as long as its container: a cluster is disposable.
-		Tmpfs: map[string]string{"/var/lib/etcd": "rw"},
+		// On a volume, so a restart of etcd's container loses nothing.
+		DataDir: "/var/lib/etcd",
 		Args: func(Config, addressPlan) []string {
 			return []string{
 				"etcd",
@@ -109,6 +117,8 @@ var controlPlane = []component{
 				// Above the API server's 3 MiB body limit, as in Kubernetes
 				// clusters, so any object it accepts can be stored.
 				"--max-request-bytes", "4194304",
+				// Profiles for `ownkube debug profile etcd`, on the client port.
+				"--enable-pprof",
 			}
 		},
 	},
@@ -124,6 +134,11 @@ var controlPlane = []component{
 				"--port", "6443",
 				"--service-cluster-ip-range", plan.ServiceCIDR.String(),
 				"--etcd-compaction-interval", cfg.EtcdCompactionInterval.String(),
+				// Six of etcd's progress intervals (5 s): a stream quiet
+				// that long is broken, and its client should watch again.
+				"--watch-silence-timeout", "30s",
+				// On, as in Kubernetes' components, for `ownkube debug profile`.
+				"--profiling",
 			}, cfg.APIServer.args()...)
 		},
 	},
@@ -132,7 +147,7 @@ var controlPlane = []component{
 		Port:  10259,
 		Ready: "/healthz",
 		Args: func(Config, addressPlan) []string {
-			return []string{"scheduler", "--master", "http://apiserver:6443", "--bind-address", "0.0.0.0", "--port", "10259"}
+			return []string{"scheduler", "--master", "http://apiserver:6443", "--bind-address", "0.0.0.0", "--port", "10259", "--profiling"}
 		},
 	},
 	{
@@ -140,7 +155,7 @@ var controlPlane = []component{
 		Port:  10257,
 		Ready: "/healthz",
 		Args: func(cfg Config, _ addressPlan) []string {
-			return append([]string{"controller-manager", "--master", "http://apiserver:6443", "--bind-address", "0.0.0.0", "--port", "10257"},
+			return append([]string{"controller-manager", "--master", "http://apiserver:6443", "--bind-address", "0.0.0.0", "--port", "10257", "--profiling"},
 				cfg.ControllerManager.args()...)
 		},
 	},
@@ -153,7 +168,7 @@ var controlPlane = []component{
 		FixedIP: func(plan addressPlan) netip.Addr { return plan.DNS },
 		Args: func(Config, addressPlan) []string {
 			return []string{"dns", "--master", "http://apiserver:6443", "--domain", ClusterDomain,
-				"--bind-address", "0.0.0.0", "--health-port", "8080"}
+				"--bind-address", "0.0.0.0", "--health-port", "8080", "--profiling"}
 		},
 	},
 }
@@ -176,9 +191,13 @@ func containerName(cluster, component string) string { return cluster + "-" + co
 // networkName is the Docker network of cluster.
 func networkName(cluster string) string { return "ownkube-" + cluster }
 
-// hostPort is the host port to publish component on: the fixed API server
-// port if one was asked for, otherwise empty, which lets Docker pick a free one.
+// hostPort is the host port to publish component on: the one Up fixed for
+// it, or else empty, which lets Docker pick a free one (the replicas of
+// the scheduler and controller-manager, which nothing outside dials).
 func (c component) hostPort(cfg Config) string {
+	if p := cfg.fixedPorts[c.Name]; p != 0 {
+		return strconv.Itoa(p)
+	}
 	if c.Name == APIServer && cfg.APIServerPort != 0 {
 		return strconv.Itoa(cfg.APIServerPort)
 	}

@@ -57,16 +57,28 @@ func TestComponentArgs(t *testing.T) {
 	api, _ := lookupComponent(APIServer)
 	got := strings.Join(api.Args(cfg, planFor(100)), " ")
 	want := "apiserver --etcd-servers http://etcd:2379 --bind-address 0.0.0.0 --port 6443 " +
-		"--service-cluster-ip-range 10.100.128.0/17 --etcd-compaction-interval 2s"
+		"--service-cluster-ip-range 10.100.128.0/17 --etcd-compaction-interval 2s --watch-silence-timeout 30s --profiling"
 	if got != want {
 		t.Errorf("apiserver args:\n got %s\nwant %s", got, want)
+	}
+	cfg.APIServer.LogRequests = true
+	if got := strings.Join(api.Args(cfg, planFor(100)), " "); !strings.HasSuffix(got, " --log-requests") {
+		t.Errorf("apiserver args with LogRequests: %s", got)
 	}
 	etcd, _ := lookupComponent(Etcd)
 	if args := strings.Join(etcd.Args(cfg, planFor(100)), " "); !strings.HasPrefix(args, "etcd --name etcd --data-dir /var/lib/etcd ") {
 		t.Errorf("etcd args: %s", args)
 	}
 	if api.hostPort(Config{APIServerPort: 6443}) != "6443" || api.hostPort(Config{}) != "" || etcd.hostPort(Config{APIServerPort: 6443}) != "" {
-		t.Error("only the API server takes the fixed port")
+		t.Error("only the API server takes the port asked for")
+	}
+	fixed, err := withFixedPorts(Config{Components: []string{Etcd, APIServer, Scheduler}, APIServerPort: 6443})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sched, _ := lookupComponent(Scheduler)
+	if api.hostPort(fixed) != "6443" || etcd.hostPort(fixed) == "" || sched.hostPort(fixed) != "" {
+		t.Errorf("fixed ports %v: want the API server's as asked, one picked for etcd, none for the scheduler", fixed.fixedPorts)
 	}
 }
 
@@ -91,14 +103,18 @@ func TestRemovalTitle(t *testing.T) {
 }
 
 func TestKubeletArgsCarryTheNodeSettings(t *testing.T) {
-	cfg, _ := Config{Name: "c", Nodes: 1, Node: NodeConfig{CPU: "3", Pods: 20, BackoffBase: time.Second}}.withDefaults()
+	cfg, _ := Config{Name: "c", Nodes: 1, Node: NodeConfig{CPU: "3", Pods: 20, BackoffBase: time.Second, Verbose: true}}.withDefaults()
 	got := " " + strings.Join(kubeletArgs(cfg, planFor(100), nodeName("c", 1)), " ") + " "
 	for _, want := range []string{" kubelet ", " --cluster c ", " --node-name c-node-1 ", " --network ownkube-c ",
-		" --cpu 3 ", " --pods 20 ", " --backoff-base 1s ", " --master http://apiserver:6443 ",
+		" --cpu 3 ", " --pods 20 ", " --backoff-base 1s ", " --master http://apiserver:6443 ", " --verbose ",
 		" --cluster-dns 10.100.128.10 ", " --cluster-domain cluster.local "} {
 		if !strings.Contains(got, want) {
 			t.Errorf("kubelet args %q lack %q", got, want)
 		}
+	}
+	cfg.Node.Verbose = false
+	if quiet := strings.Join(kubeletArgs(cfg, planFor(100), nodeName("c", 1)), " "); strings.Contains(quiet, "--verbose") {
+		t.Errorf("kubelet args %q are verbose unless asked", quiet)
 	}
 	if strings.Contains(got, "--memory") || strings.Contains(got, "--backoff-cap") {
 		t.Errorf("kubelet args %q set what was left to the kubelet's defaults", got)
@@ -128,5 +144,24 @@ func TestAnExplicitlyEmptyControlPlaneStaysEmpty(t *testing.T) {
 	}
 	if _, err := (Config{Components: NoComponents, Nodes: 1}).withDefaults(); err == nil {
 		t.Error("nodes without an API server were accepted")
+	}
+}
+
+func TestContainersGetTheMutantOnlyWhenOneIsChosen(t *testing.T) {
+	t.Setenv("OWNKUBE_MUTANT", "")
+	if env := containerEnv(map[string]string{"A": "1"}); len(env) != 1 || env["A"] != "1" {
+		t.Errorf("no mutant: env %v, want A=1 alone", env)
+	}
+	t.Setenv("OWNKUBE_MUTANT", "kubelet/plan-skips-sandbox")
+	given := map[string]string{"A": "1"}
+	env := containerEnv(given)
+	if env["OWNKUBE_MUTANT"] != "kubelet/plan-skips-sandbox" || env["A"] != "1" {
+		t.Errorf("mutant chosen: env %v, want A=1 and OWNKUBE_MUTANT", env)
+	}
+	if _, changed := given["OWNKUBE_MUTANT"]; changed {
+		t.Error("containerEnv changed the map it was given")
+	}
+	if env := containerEnv(nil); env["OWNKUBE_MUTANT"] != "kubelet/plan-skips-sandbox" {
+		t.Errorf("mutant chosen, no env given: %v", env)
 	}
 }

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -18,6 +20,8 @@ import (
 	"github.com/docker/docker/api/types/volume"
 	"github.com/docker/docker/client"
 	tclog "github.com/testcontainers/testcontainers-go/log"
+
+	"github.com/ownkube/ownkube/components/kit/mutant"
 )
 
 // Labels carried by everything a cluster owns.
@@ -127,6 +131,37 @@ func listOwned(ctx context.Context, docker *client.Client, name string) (owned, 
 	}
 	o.volumes = vols.Volumes
 	return o, nil
+}
+
+// clusterNames are the names of the clusters that own something on this
+// engine (a container, network or volume with the cluster label), sorted.
+func clusterNames(ctx context.Context, docker *client.Client) ([]string, error) {
+	f := filters.NewArgs(filters.Arg("label", LabelCluster))
+	seen := map[string]bool{}
+	containers, err := docker.ContainerList(ctx, container.ListOptions{All: true, Filters: f})
+	if err != nil {
+		return nil, fmt.Errorf("list ownkube containers: %w", err)
+	}
+	for _, c := range containers {
+		seen[c.Labels[LabelCluster]] = true
+	}
+	networks, err := docker.NetworkList(ctx, network.ListOptions{Filters: f})
+	if err != nil {
+		return nil, fmt.Errorf("list ownkube networks: %w", err)
+	}
+	for _, n := range networks {
+		seen[n.Labels[LabelCluster]] = true
+	}
+	vols, err := docker.VolumeList(ctx, volume.ListOptions{Filters: f})
+	if err != nil {
+		return nil, fmt.Errorf("list ownkube volumes: %w", err)
+	}
+	for _, v := range vols.Volumes {
+		seen[v.Labels[LabelCluster]] = true
+	}
+	names := slices.Sorted(maps.Keys(seen))
+	// A name Down refuses (empty, or not a cluster name) cannot be ours.
+	return slices.DeleteFunc(names, func(n string) bool { return validateName(n) != nil }), nil
 }
 
 // removeOwned removes every container, then every network and volume,
@@ -248,4 +283,21 @@ func checkNames(ctx context.Context, docker *client.Client, cfg Config) error {
 		return fmt.Errorf("a network named %s exists and is not part of cluster %s; remove it or choose another --name", nname, cfg.Name)
 	}
 	return nil
+}
+
+// containerEnv is the environment of a container running the ownkube
+// image: env, plus OWNKUBE_MUTANT when this process has it, so that a
+// mutants image (ownkube images --mutants) runs in every component the
+// mutant the kill run chose, and a solutions image ignores it.
+func containerEnv(env map[string]string) map[string]string {
+	name := mutant.Name()
+	if name == "" {
+		return env
+	}
+	out := maps.Clone(env)
+	if out == nil {
+		out = map[string]string{}
+	}
+	out[mutant.EnvVar] = name
+	return out
 }

@@ -40,6 +40,9 @@ type NodeConfig struct {
 	// HeartbeatInterval is how often each kubelet renews its node's Lease
 	// (Kubernetes: 10s; the kubelet's default 5s).
 	HeartbeatInterval time.Duration
+	// Verbose has the kubelets log every action they take (--verbose):
+	// the kubelet's side of an e2e spec's timeline.
+	Verbose bool
 }
 
 // nodeName is the name of node i (from 1) of cluster: its container's name
@@ -68,6 +71,9 @@ func kubeletArgs(cfg Config, plan addressPlan, name string) []string {
 			args = append(args, flag, d.String())
 		}
 	}
+	if n.Verbose {
+		args = append(args, "--verbose")
+	}
 	return args
 }
 
@@ -87,7 +93,7 @@ func startNode(ctx context.Context, cfg Config, plan addressPlan, i int) error {
 			Hostname:       name,
 			Cmd:            kubeletArgs(cfg, plan, name),
 			Labels:         labels,
-			Env:            map[string]string{"DOCKER_HOST": "unix:///var/run/docker.sock"},
+			Env:            containerEnv(map[string]string{"DOCKER_HOST": "unix:///var/run/docker.sock"}),
 			Networks:       []string{netName},
 			NetworkAliases: map[string][]string{netName: {name}},
 			HostConfigModifier: func(hc *container.HostConfig) {
@@ -102,9 +108,25 @@ func startNode(ctx context.Context, cfg Config, plan addressPlan, i int) error {
 		Logger:  log.New(io.Discard, "", 0),
 	}
 	if _, err := testcontainers.GenericContainer(ctx, req); err != nil {
-		return fmt.Errorf("start node %s: %w", name, rootCause(err))
+		return nodeStartError(ctx, name, err)
 	}
 	return nil
+}
+
+// nodeStartError says why node name did not start, with the last lines it
+// logged: a kubelet that never registers says why there (an API server
+// answering 501 for a stub of the store names the function to write).
+func nodeStartError(ctx context.Context, name string, err error) error {
+	failed := fmt.Errorf("start node %s: %w", name, rootCause(err))
+	docker, derr := Docker(context.WithoutCancel(ctx))
+	if derr != nil {
+		return failed
+	}
+	defer docker.Close()
+	if logs := lastLogLines(docker, name, 20); logs != "" {
+		return fmt.Errorf("%w; its last log lines:\n%s", failed, logs)
+	}
+	return failed
 }
 
 // dockerSocket is the host path of the Docker socket the nodes mount.

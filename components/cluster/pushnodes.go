@@ -164,7 +164,7 @@ func startPushContainer(ctx context.Context, cfg PushNodeConfig) error {
 			Hostname:       cfg.Name,
 			Cmd:            pushKubeletArgs(cfg),
 			Labels:         labels,
-			Env:            map[string]string{"DOCKER_HOST": "unix:///var/run/docker.sock"},
+			Env:            containerEnv(map[string]string{"DOCKER_HOST": "unix:///var/run/docker.sock"}),
 			Networks:       []string{netName},
 			NetworkAliases: map[string][]string{netName: {cfg.Name}},
 			ExposedPorts:   []string{string(port)},

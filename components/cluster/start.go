@@ -12,7 +12,9 @@ import (
 	"time"
 
 	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/mount"
 	"github.com/docker/docker/api/types/network"
+	"github.com/docker/docker/api/types/volume"
 	"github.com/docker/docker/client"
 	"github.com/docker/docker/pkg/stdcopy"
 	"github.com/docker/go-connections/nat"
@@ -80,6 +82,10 @@ func startAll(ctx context.Context, docker *client.Client, cfg Config, plan addre
 func startComponent(ctx context.Context, docker *client.Client, cfg Config, plan addressPlan, comp component, name string) (string, error) {
 	port := nat.Port(fmt.Sprintf("%d/tcp", comp.Port))
 	netName := networkName(cfg.Name)
+	tmpfs, mounts, err := dataMounts(ctx, docker, cfg, comp, name)
+	if err != nil {
+		return "", err
+	}
 	req := testcontainers.GenericContainerRequest{
 		ContainerRequest: testcontainers.ContainerRequest{
 			Image:          cfg.imageOf(comp.Name),
@@ -89,9 +95,11 @@ func startComponent(ctx context.Context, docker *client.Client, cfg Config, plan
 			Networks:       []string{netName},
 			NetworkAliases: map[string][]string{netName: {comp.Name}},
 			ExposedPorts:   []string{string(port)},
-			Tmpfs:          comp.Tmpfs,
+			Tmpfs:          tmpfs,
+			Env:            containerEnv(nil),
 			HostConfigModifier: func(hc *container.HostConfig) {
 				hc.NetworkMode = container.NetworkMode(netName)
+				hc.Mounts = append(hc.Mounts, mounts...)
 				hc.PortBindings = nat.PortMap{port: {{HostIP: "127.0.0.1", HostPort: comp.hostPort(cfg)}}}
 			},
 			WaitingFor: wait.ForHTTP(comp.Ready).WithPort(port).WithStartupTimeout(cfg.StartupTimeout),
@@ -118,6 +126,22 @@ func startComponent(ctx context.Context, docker *client.Client, cfg Config, plan
 		return "", fmt.Errorf("start %s: published port: %w", comp.Name, err)
 	}
 	return "http://127.0.0.1:" + mapped.Port(), nil
+}
+
+// dataMounts gives comp's DataDir a tmpfs, with Config.EtcdEphemeral, or
+// else a volume labelled with the cluster, so Down removes it with the rest.
+func dataMounts(ctx context.Context, docker *client.Client, cfg Config, comp component, name string) (map[string]string, []mount.Mount, error) {
+	switch {
+	case comp.DataDir == "":
+		return nil, nil, nil
+	case cfg.EtcdEphemeral:
+		return map[string]string{comp.DataDir: "rw"}, nil, nil
+	}
+	vol, err := docker.VolumeCreate(ctx, volume.CreateOptions{Name: name + "-data", Labels: Labels(cfg.Name, comp.Name)})
+	if err != nil {
+		return nil, nil, fmt.Errorf("create the data volume of %s: %w", comp.Name, err)
+	}
+	return nil, []mount.Mount{{Type: mount.TypeVolume, Source: vol.Name, Target: comp.DataDir}}, nil
 }
 
 // startError says why comp did not start, in words a user can act on, with

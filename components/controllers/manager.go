@@ -43,6 +43,9 @@ type Config struct {
 	// HealthAddress, when set (host:port), serves /healthz (the process
 	// runs) and /readyz (it leads and its controllers run).
 	HealthAddress string
+	// Profiling serves Go's pprof profiles at /debug/pprof/ on the health
+	// address (--profiling).
+	Profiling bool
 	// Logger receives the controllers' lines; nil means slog's default.
 	Logger *slog.Logger
 }
@@ -91,7 +94,7 @@ func (m *Manager) Run(ctx context.Context) error {
 				return errors.New("not leading: another replica runs the controllers")
 			}
 			return nil
-		})
+		}, health.WithProfiling(m.cfg.Profiling))
 	}
 	g.Go(func() error {
 		if m.cfg.LeaderElection == nil {

@@ -175,3 +175,20 @@ func eventually(t *testing.T, what string, cond func() bool) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+func TestEveryActiveNamespaceGetsItsDefaultServiceAccountBack(t *testing.T) {
+	ctx, c := context.Background(), start(t, "serviceaccount")
+	_, err := c.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "team"}}, metav1.CreateOptions{})
+	must(t, err)
+	for _, ns := range []string{"default", "kube-system", "team"} {
+		eventually(t, "namespace "+ns+" has ServiceAccount default", func() bool {
+			_, err := c.CoreV1().ServiceAccounts(ns).Get(ctx, "default", metav1.GetOptions{})
+			return err == nil
+		})
+	}
+	must(t, c.CoreV1().ServiceAccounts("team").Delete(ctx, "default", metav1.DeleteOptions{}))
+	eventually(t, "a deleted default ServiceAccount is made again", func() bool {
+		sa, err := c.CoreV1().ServiceAccounts("team").Get(ctx, "default", metav1.GetOptions{})
+		return err == nil && sa.DeletionTimestamp == nil
+	})
+}

@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"github.com/ownkube/ownkube/components/controllers/controller"
+	"github.com/ownkube/ownkube/components/controllers/cronjob"
 	"github.com/ownkube/ownkube/components/controllers/daemonset"
 	"github.com/ownkube/ownkube/components/controllers/deployment"
 	"github.com/ownkube/ownkube/components/controllers/endpoints"
@@ -11,6 +12,8 @@ import (
 	"github.com/ownkube/ownkube/components/controllers/namespace"
 	"github.com/ownkube/ownkube/components/controllers/nodelifecycle"
 	"github.com/ownkube/ownkube/components/controllers/replicaset"
+	"github.com/ownkube/ownkube/components/controllers/serviceaccount"
+	"github.com/ownkube/ownkube/components/controllers/statefulset"
 )
 
 // constructor builds one controller from the manager's context; it registers
@@ -27,11 +30,14 @@ var registry = []struct {
 	{Name: deployment.Name, New: deployment.New},
 	{Name: "nodelifecycle", New: nodelifecycle.New},
 	{Name: "job", New: job.New},
+	{Name: cronjob.Name, New: cronjob.New},
 	{Name: "daemonset", New: daemonset.New},
+	{Name: statefulset.Name, New: statefulset.New},
 	{Name: garbagecollector.Name, New: garbagecollector.New},
 	{Name: namespace.Name, New: namespace.New},
 	{Name: endpoints.Name, New: endpoints.New},
 	{Name: endpointslice.Name, New: endpointslice.New},
+	{Name: serviceaccount.Name, New: serviceaccount.New},
 }
 
 // Names lists the controllers the manager knows, in start order.

@@ -46,6 +46,9 @@ type Config struct {
 	// set, is served instead.
 	HealthAddress  string
 	HealthListener net.Listener
+	// Profiling serves Go's pprof profiles at /debug/pprof/ on the health
+	// address (--profiling).
+	Profiling bool
 	// Upstreams are the resolvers (host:port) names outside Domain are
 	// forwarded to, tried in order. None: such names get SERVFAIL.
 	Upstreams []string
@@ -253,6 +256,6 @@ func (s *Server) serveHealth(ctx context.Context, g *errgroup.Group) error {
 			return errors.New("informers not synced")
 		}
 		return nil
-	})
+	}, health.WithProfiling(s.cfg.Profiling))
 	return nil
 }

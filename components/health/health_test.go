@@ -52,3 +52,35 @@ func TestReadyzAnswersWhyUntilReadyAndHealthzAtOnce(t *testing.T) {
 		t.Errorf("after ctx ended: %v, want a clean stop", err)
 	}
 }
+
+func TestProfilesAreServedOnlyWithProfiling(t *testing.T) {
+	for _, on := range []bool{false, true} {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		g, gctx := errgroup.WithContext(ctx)
+		Serve(gctx, g, ln, "test", func() error { return nil }, WithProfiling(on))
+		for path, want := range map[string]string{
+			"/debug/pprof/":                  "goroutine",
+			"/debug/pprof/heap?debug=1":      "heap profile",
+			"/debug/pprof/goroutine?debug=1": "goroutine profile",
+		} {
+			resp, err := http.Get("http://" + ln.Addr().String() + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			served := resp.StatusCode == http.StatusOK && strings.Contains(string(body), want)
+			if served != on {
+				t.Errorf("profiling %v: GET %s = %d, served %v", on, path, resp.StatusCode, served)
+			}
+		}
+		cancel()
+		if err := g.Wait(); err != nil {
+			t.Error(err)
+		}
+	}
+}

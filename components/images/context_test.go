@@ -74,6 +74,7 @@ func TestTags(t *testing.T) {
 	}{
 		{table[0], Solutions, "ownkube:solutions", []string{"-tags", "solutions"}, "_output/images/ownkube-solutions"},
 		{table[0], Exercises, "ownkube:exercises", nil, "_output/images/ownkube-exercises"},
+		{table[0], Mutants, "ownkube:mutants", []string{"-tags", "solutions,mutants"}, "_output/images/ownkube-mutants"},
 		{mustLookup(t, "pause"), Solutions, "ownkube/pause:latest", nil, "_output/images/pause"},
 		{mustLookup(t, "echo"), Exercises, "ownkube/echo:latest", nil, "_output/images/echo"},
 	} {

@@ -21,6 +21,10 @@ import (
 const (
 	Solutions = "solutions" // go build -tags solutions: the reference solutions
 	Exercises = "exercises" // the default build: the learner's exercises
+	// Mutants is the reference with every known-bad variant linked beside
+	// it (go build -tags solutions,mutants); OWNKUBE_MUTANT picks one at
+	// run time (components/kit/mutant).
+	Mutants = "mutants"
 )
 
 // Label names carried by every image Build makes.
@@ -103,8 +107,11 @@ func (img image) tag(impl string) string {
 
 // buildTags are the -tags passed to go build for impl.
 func (img image) buildTags(impl string) []string {
-	if img.PerImpl && impl == Solutions {
+	switch {
+	case img.PerImpl && impl == Solutions:
 		return []string{"-tags", Solutions}
+	case img.PerImpl && impl == Mutants:
+		return []string{"-tags", Solutions + "," + Mutants}
 	}
 	return nil
 }
@@ -128,7 +135,7 @@ func lookup(name string) (image, error) {
 
 // Options says what Build builds and where it reports.
 type Options struct {
-	// Impl is Solutions or Exercises; empty means Solutions.
+	// Impl is Solutions, Exercises or Mutants; empty means Solutions.
 	Impl string
 	// Images names the images to build (see Names); empty means all.
 	Images []string
@@ -143,8 +150,8 @@ func (o Options) withDefaults() (Options, error) {
 	if o.Impl == "" {
 		o.Impl = Solutions
 	}
-	if o.Impl != Solutions && o.Impl != Exercises {
-		return o, fmt.Errorf("images: unknown implementation %q: want %q or %q", o.Impl, Solutions, Exercises)
+	if o.Impl != Solutions && o.Impl != Exercises && o.Impl != Mutants {
+		return o, fmt.Errorf("images: unknown implementation %q: want %q, %q or %q", o.Impl, Solutions, Exercises, Mutants)
 	}
 	if len(o.Images) == 0 {
 		o.Images = Names()

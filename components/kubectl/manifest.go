@@ -111,13 +111,31 @@ func decodeManifest(r io.Reader, source string) ([]Object, error) {
 		}
 		switch o := obj.(type) {
 		case *unstructured.Unstructured:
+			if err := typed(o, source); err != nil {
+				return nil, err
+			}
 			objs = append(objs, Object{Unstructured: o, Source: source})
 		case *unstructured.UnstructuredList:
 			for i := range o.Items {
+				if err := typed(&o.Items[i], source); err != nil {
+					return nil, err
+				}
 				objs = append(objs, Object{Unstructured: &o.Items[i], Source: source})
 			}
 		default:
 			return nil, fmt.Errorf("error parsing %s: unexpected %T", source, obj)
 		}
 	}
+}
+
+// typed refuses an object that does not say what it is, as kubectl does:
+// without apiVersion and kind no resource can be found for it.
+func typed(o *unstructured.Unstructured, source string) error {
+	switch {
+	case o.GetAPIVersion() == "":
+		return fmt.Errorf("error validating %s: apiVersion not set (kind %q, name %q)", source, o.GetKind(), o.GetName())
+	case o.GetKind() == "":
+		return fmt.Errorf("error validating %s: kind not set (apiVersion %q, name %q)", source, o.GetAPIVersion(), o.GetName())
+	}
+	return nil
 }

@@ -55,11 +55,12 @@ func (k *Kubelet) startContainer(ctx context.Context, pod *corev1.Pod, observed 
 	if c == nil || sb == nil {
 		return fmt.Errorf("the plan starts container %q, which the pod or its sandbox lacks", a.Name)
 	}
-	env, err := resolveEnv(pod, c, sb.IP, k.cfg.NodeIP)
+	resolved, err := resolveEnv(ctx, apiConfigSource{k.cfg.Client}, pod, c, sb.IP, k.cfg.NodeIP)
 	if err != nil {
 		k.event(pod, corev1.EventTypeWarning, "Failed", "Error: %v", err)
 		return err
 	}
+	env := []corev1.EnvVar(resolved)
 	if k.services != nil { // none without an API server
 		services, err := k.services.List(labels.Everything())
 		if err != nil {

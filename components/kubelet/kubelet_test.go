@@ -100,6 +100,23 @@ func TestTheNodeRegistersReadyAndRenewsItsLease(t *testing.T) {
 		}
 		return lease.Spec.RenewTime.Time.After(first)
 	})
+	// Every status refresh is a heartbeat of the Ready condition, but not a
+	// transition: since when the node is Ready stays put.
+	var since, beat metav1.Time
+	waitFor(t, "a later heartbeat of condition Ready", func() bool {
+		node, err := c.CoreV1().Nodes().Get(ctx, "n1", metav1.GetOptions{})
+		if err != nil || len(node.Status.Conditions) == 0 {
+			return false
+		}
+		ready := node.Status.Conditions[0]
+		if beat.IsZero() {
+			since, beat = ready.LastTransitionTime, ready.LastHeartbeatTime
+		}
+		if ready.LastHeartbeatTime.After(beat.Time) && !ready.LastTransitionTime.Equal(&since) {
+			t.Fatalf("Ready stayed True, yet its lastTransitionTime moved from %v to %v", since, ready.LastTransitionTime)
+		}
+		return ready.LastHeartbeatTime.After(beat.Time)
+	})
 }
 
 func TestABoundPodRunsAndReportsItsStatus(t *testing.T) {
@@ -117,6 +134,40 @@ func TestABoundPodRunsAndReportsItsStatus(t *testing.T) {
 	if env["POD_NAME"] != "web" || env["NODE_NAME"] != "n1" {
 		t.Fatalf("downward API env: %v", env)
 	}
+}
+
+// A pod's conditions say since when they hold: a ReplicaSet deletes the pod
+// Ready for the least time first, and kubectl shows the age of each.
+func TestAReadyPodsConditionsSaySinceWhen(t *testing.T) {
+	c, _ := startKubelet(t)
+	created, err := c.CoreV1().Pods("default").Create(context.Background(), boundPod("since", corev1.RestartPolicyAlways), metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []corev1.PodConditionType{corev1.PodInitialized, corev1.ContainersReady, corev1.PodReady}
+	var first map[corev1.PodConditionType]metav1.Time
+	waitFor(t, "pod since Ready", func() bool {
+		first = trueConditions(getPod(t, c, "since"))
+		return len(first) == len(want)
+	})
+	for _, typ := range want {
+		if at := first[typ]; at.IsZero() || at.Before(&created.CreationTimestamp) || at.After(time.Now().Add(time.Second)) {
+			t.Errorf("condition %s True since %v: want a lastTransitionTime between the pod's creation (%v) and now",
+				typ, at, created.CreationTimestamp)
+		}
+	}
+}
+
+// trueConditions maps the pod's True conditions but PodScheduled (which
+// the scheduler sets) to their lastTransitionTime.
+func trueConditions(pod *corev1.Pod) map[corev1.PodConditionType]metav1.Time {
+	m := map[corev1.PodConditionType]metav1.Time{}
+	for _, c := range pod.Status.Conditions {
+		if c.Status == corev1.ConditionTrue && c.Type != corev1.PodScheduled {
+			m[c.Type] = c.LastTransitionTime
+		}
+	}
+	return m
 }
 
 func TestACrashingContainerRestartsWithAGrowingCount(t *testing.T) {

@@ -45,6 +45,9 @@ type Config struct {
 	// HealthAddress, when set (host:port), serves /healthz, and /readyz
 	// answering 200 once the informers have synced.
 	HealthAddress string
+	// Profiling serves Go's pprof profiles at /debug/pprof/ on the health
+	// address (--profiling).
+	Profiling bool
 }
 
 // Scheduler binds every pod that has no node, and asks for it, to a node.
@@ -128,7 +131,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 				return errors.New("informers not synced")
 			}
 			return nil
-		})
+		}, health.WithProfiling(s.cfg.Profiling))
 	}
 	g.Go(func() error { return s.schedule(ctx) })
 	return g.Wait()

@@ -40,10 +40,12 @@ func TestSchedulerBindsPodsToReadyNodes(t *testing.T) {
 	}
 }
 
+// The nodes differ so that least-allocated scoring alone would put both
+// replicas on the big one: only spreading by owner separates them.
 func TestSchedulerSpreadsPodsOfOneOwner(t *testing.T) {
 	c := start(t)
-	c.addNode(t, "node-a", "4", "8Gi", 110, nil)
-	c.addNode(t, "node-b", "4", "8Gi", 110, nil)
+	c.addNode(t, "node-a", "16", "32Gi", 110, nil)
+	c.addNode(t, "node-b", "2", "4Gi", 110, nil)
 	c.runScheduler(t)
 	owner := types.UID("3f7c2a8e-0000-4000-8000-000000000001")
 	c.addPod(t, "web-1", "100m", "64Mi", ownedBy(owner))

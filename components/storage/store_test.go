@@ -3,6 +3,7 @@ package storage_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -104,5 +105,57 @@ func TestWatchDecodesEventsAndReportsCompactionAsExpired(t *testing.T) {
 	ev := <-old
 	if ev.Type != watch.Error || !apierrors.IsResourceExpired(ev.Err) {
 		t.Fatalf("watch from a compacted revision: %s %v, want Expired", ev.Type, ev.Err)
+	}
+}
+
+// Informers keep a cache from a watch alone: it must carry every change,
+// in order, a deletion included and as the object was, or a deleted object
+// lingers in every cache for ever.
+func TestAWatchSeesAddedModifiedAndDeletedInOrder(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	s := storage.New(etcdtest.Start(t).Client)
+	_, rev, err := s.List(ctx, configmaps, "default", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	events, err := s.Watch(ctx, configmaps, "default", rev+1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	created, err := s.Create(ctx, configmaps, configMap("w", "1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cm := created.(*corev1.ConfigMap)
+	cm.Data["k"] = "2"
+	updated, err := s.Update(ctx, configmaps, cm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Delete(ctx, configmaps, updated); err != nil {
+		t.Fatal(err)
+	}
+	want := []struct {
+		typ   watch.EventType
+		value string
+	}{{watch.Added, "1"}, {watch.Modified, "2"}, {watch.Deleted, "2"}}
+	for i := 0; i < len(want); {
+		select {
+		case ev, ok := <-events:
+			if !ok {
+				t.Fatalf("the watch closed after %d of its %d events", i, len(want))
+			}
+			if ev.Type == watch.Bookmark {
+				continue
+			}
+			got, isCM := ev.Object.(*corev1.ConfigMap)
+			if ev.Type != want[i].typ || !isCM || got.Name != "w" || got.Data["k"] != want[i].value {
+				t.Fatalf("event %d: %s %+v, want %s of w with k=%s", i, ev.Type, ev.Object, want[i].typ, want[i].value)
+			}
+			i++
+		case <-ctx.Done():
+			t.Fatalf("waited for event %d (%s of w): %v", i, want[i].typ, ctx.Err())
+		}
 	}
 }

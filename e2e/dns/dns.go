@@ -2,7 +2,6 @@ package dns
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -98,7 +97,9 @@ var _ = Describe("Cluster DNS", dnsLabels, func() {
 	})
 
 	Context("when a name under cluster.local names nothing", func() {
-		It("should answer NXDOMAIN, and NOERROR for a Service's name beside it", func(ctx SpecContext) {
+		// The cluster DNS is given code; these two need no pod to run,
+		// only the store (label store-only).
+		It("should answer NXDOMAIN, and NOERROR for a Service's name beside it", Label("store-only"), func(ctx SpecContext) {
 			svc := createService(ctx, ns, clusterIPService("web"))
 			server := framework.Cluster().DNS + ":53"
 			for name, want := range map[string]string{
@@ -116,7 +117,7 @@ var _ = Describe("Cluster DNS", dnsLabels, func() {
 	})
 
 	Context("when a name is outside cluster.local", func() {
-		It("should forward it to the upstream, Docker's resolver, which knows the cluster's containers", func(ctx SpecContext) {
+		It("should forward it to the upstream, Docker's resolver, which knows the cluster's containers", Label("store-only"), func(ctx SpecContext) {
 			c := framework.Cluster()
 			apiserver, err := framework.Docker().ContainerInspect(ctx, c.Name+"-apiserver")
 			Expect(err).NotTo(HaveOccurred(), "inspect the API server's container")
@@ -141,8 +142,8 @@ var _ = Describe("Cluster DNS", dnsLabels, func() {
 
 			want := []string{"WEB_FRONT_SERVICE_HOST=" + svc.Spec.ClusterIP, "WEB_FRONT_SERVICE_PORT=80",
 				"WEB_FRONT_SERVICE_PORT_HTTP=80", "WEB_FRONT_PORT=tcp://" + svc.Spec.ClusterIP + ":80"}
-			Expect(appEnv(ctx, ns, linked)).To(ContainElements(want), "the environment of pod linked's app container")
-			Expect(appEnv(ctx, ns, unlinked)).NotTo(ContainElement(HavePrefix("WEB_FRONT_")),
+			Expect(framework.AppEnv(ctx, ns, linked)).To(ContainElements(want), "the environment of pod linked's app container")
+			Expect(framework.AppEnv(ctx, ns, unlinked)).NotTo(ContainElement(HavePrefix("WEB_FRONT_")),
 				"pod unlinked has enableServiceLinks false: no Service variables")
 		}, SpecTimeout(specTimeout))
 	})
@@ -207,29 +208,4 @@ func createPod(ctx SpecContext, ns string, pod *corev1.Pod) *corev1.Pod {
 	created, err := framework.Client().CoreV1().Pods(ns).Create(ctx, pod, metav1.CreateOptions{})
 	Expect(err).NotTo(HaveOccurred(), "create pod %s/%s", ns, pod.Name)
 	return created
-}
-
-// appEnv waits for pod's app container to run and returns its environment,
-// read from Docker: what the kubelet gave the container.
-func appEnv(ctx SpecContext, ns string, pod *corev1.Pod) []string {
-	GinkgoHelper()
-	framework.WaitForPod(ctx, ns, pod.Name, framework.PodStartTimeout, "Running", func(g Gomega, p *corev1.Pod) {
-		g.Expect(p.Status.Phase).To(Equal(corev1.PodRunning), framework.DescribePod(p))
-	})
-	containers, err := framework.PodContainers(ctx, pod.UID)
-	Expect(err).NotTo(HaveOccurred())
-	for _, c := range containers {
-		if framework.ContainerName(c) != "app" {
-			continue
-		}
-		in, err := framework.Docker().ContainerInspect(ctx, c.ID)
-		Expect(err).NotTo(HaveOccurred(), "inspect the app container of pod %s", pod.Name)
-		return in.Config.Env
-	}
-	var names []string
-	for _, c := range containers {
-		names = append(names, framework.ContainerName(c))
-	}
-	Fail(fmt.Sprintf("pod %s runs but has no app container: %s", pod.Name, strings.Join(names, ", ")))
-	return nil
 }

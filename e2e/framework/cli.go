@@ -29,8 +29,11 @@ func buildCLI(ctx context.Context, impl string) (string, error) {
 	}
 	out := filepath.Join(root, "_output", "cli", impl, "ownkube")
 	args := []string{"build", "-trimpath", "-ldflags", "-s -w"}
-	if impl == images.Solutions {
+	switch impl {
+	case images.Solutions:
 		args = append(args, "-tags", images.Solutions)
+	case images.Mutants: // the coupled CLI writes through the (mutant) store
+		args = append(args, "-tags", images.Solutions+","+images.Mutants)
 	}
 	args = append(args, "-o", out, "./components/cmd/ownkube")
 	cmd := exec.CommandContext(ctx, "go", args...)

@@ -12,6 +12,8 @@ import (
 	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/pkg/stdcopy"
 	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/ownkube/ownkube/components/cluster"
@@ -140,4 +142,29 @@ func NodeContainer(ctx context.Context, node string) (container.Summary, error) 
 		return container.Summary{}, fmt.Errorf("node %s: want one container labelled with it, found %d", node, len(list))
 	}
 	return list[0], nil
+}
+
+// AppEnv waits for pod's app container to run and returns its environment,
+// read from Docker: what the kubelet gave the container.
+func AppEnv(ctx context.Context, ns string, pod *corev1.Pod) []string {
+	GinkgoHelper()
+	WaitForPod(ctx, ns, pod.Name, PodStartTimeout, "Running", func(g Gomega, p *corev1.Pod) {
+		g.Expect(p.Status.Phase).To(Equal(corev1.PodRunning), DescribePod(p))
+	})
+	containers, err := PodContainers(ctx, pod.UID)
+	Expect(err).NotTo(HaveOccurred())
+	for _, c := range containers {
+		if ContainerName(c) != "app" {
+			continue
+		}
+		in, err := Docker().ContainerInspect(ctx, c.ID)
+		Expect(err).NotTo(HaveOccurred(), "inspect the app container of pod %s", pod.Name)
+		return in.Config.Env
+	}
+	var names []string
+	for _, c := range containers {
+		names = append(names, ContainerName(c))
+	}
+	Fail(fmt.Sprintf("pod %s runs but has no app container: %s", pod.Name, strings.Join(names, ", ")))
+	return nil
 }

@@ -31,7 +31,12 @@
 // way any Kubernetes client does; NewNamespace gives the spec a namespace
 // that is deleted after it. When a spec fails, the objects and events of its
 // namespaces and the logs of every container of the cluster are attached to
-// its report. Docker is for the few specs that inject faults.
+// its report, and its timeline is written to a file named in the report
+// entry "Timeline": the spec's steps, the Docker events of the cluster's
+// containers and every line they logged since the spec started (the API
+// server, started with --log-requests, logs each request and each watch
+// event it sends), in time order, each line with its time after the
+// spec's start and its source. Docker is for the few specs that inject faults.
 //
 // For specs whose pods run: EchoPod and CrasherPod build pods of the
 // workload images; WaitForPod, WatchPods and AwaitPodEvent wait for a pod's
@@ -52,4 +57,6 @@
 //	                        kubelet, scheduler, controller-manager): their image is
 //	                        ownkube:solutions, built from solutions/ or, in a student
 //	                        release, the one loaded from images/ownkube-solutions.tar
+//	OWNKUBE_TIMELINE_DIR    where failing specs' timelines go; default
+//	                        $TMPDIR/ownkube-timelines (`ownkube check`: under its log directory)
 package framework

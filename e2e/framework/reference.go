@@ -83,15 +83,32 @@ func prepareReference(ctx context.Context, ref []string, impl string) error {
 // with the kubelet referenced, the reference's image for `node create`.
 func cliEnv() []string {
 	env := os.Environ()
+	if implUnderTest() == images.Mutants {
+		env = mutantNodeImage(env)
+	}
 	// bringUp has checked the list and the tag: an error here was already
 	// reported, and the CLI then runs the implementation's image.
 	ref, err := reference()
 	if err != nil || !slices.Contains(ref, cluster.Kubelet) {
 		return env
 	}
-	imgs, err := referenceImages(ref, envOr("OWNKUBE_E2E_IMPL", defaultImpl))
+	imgs, err := referenceImages(ref, implUnderTest())
 	if err != nil || imgs == nil {
 		return env
 	}
 	return append(env, cluster.NodeImageEnv+"="+imgs[cluster.Kubelet])
+}
+
+// mutantNodeImage has `node create` start the mutants' image (whose kubelet
+// runs OWNKUBE_MUTANT, passed on by the cluster) unless the caller chose an
+// image: the CLI's own default is its build's, ownkube:solutions.
+func mutantNodeImage(env []string) []string {
+	if os.Getenv(cluster.NodeImageEnv) != "" {
+		return env
+	}
+	img, err := images.Tag("ownkube", images.Mutants)
+	if err != nil {
+		return env // bringUp built this tag: it cannot be unknown
+	}
+	return append(env, cluster.NodeImageEnv+"="+img)
 }

@@ -1,11 +1,13 @@
 package framework
 
 import (
+	"flag"
 	"fmt"
 	"os"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	"github.com/onsi/ginkgo/v2/types"
@@ -68,7 +70,38 @@ func SuiteConfig() (types.SuiteConfig, types.ReporterConfig, error) {
 	if err != nil {
 		return suite, reporter, err
 	}
-	return withStage(suite, s), reporter, nil
+	return withTestTimeout(withStage(suite, s), testTimeout()), reporter, nil
+}
+
+// teardownMargin is what the suite keeps, of go test's -timeout, for
+// removing its cluster: the teardown's own bound plus a little.
+const teardownMargin = tearDownTimeout + 30*time.Second
+
+// withTestTimeout ends the suite before go test's -timeout does: go test
+// kills the process outright, leaving the cluster's containers running,
+// where a Ginkgo timeout interrupts the specs and still runs the teardown
+// that removes them. A suite timeout already shorter is kept.
+func withTestTimeout(suite types.SuiteConfig, testTimeout time.Duration) types.SuiteConfig {
+	if testTimeout <= teardownMargin {
+		return suite
+	}
+	if limit := testTimeout - teardownMargin; suite.Timeout == 0 || suite.Timeout > limit {
+		suite.Timeout = limit
+	}
+	return suite
+}
+
+// testTimeout is go test's -timeout for this run (0: none).
+func testTimeout() time.Duration {
+	f := flag.Lookup("test.timeout")
+	if f == nil {
+		return 0
+	}
+	d, err := time.ParseDuration(f.Value.String())
+	if err != nil {
+		return 0
+	}
+	return d
 }
 
 // withStage gives suite the stage's label filter unless it has one.

@@ -3,6 +3,7 @@ package framework
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/onsi/ginkgo/v2/types"
 )
@@ -57,6 +58,24 @@ func TestABadStageSaysWhatToGive(t *testing.T) {
 		t.Setenv(StageEnv, v)
 		if _, err := loadStage(); err == nil || !strings.Contains(err.Error(), StageEnv) {
 			t.Errorf("%s=%s: %v", StageEnv, v, err)
+		}
+	}
+}
+
+func TestTheSuiteEndsBeforeGoTestKillsIt(t *testing.T) {
+	cases := []struct {
+		name        string
+		suite, test time.Duration
+		want        time.Duration
+	}{
+		{"Ginkgo's default hour under go test's 30m", time.Hour, 30 * time.Minute, 30*time.Minute - teardownMargin},
+		{"a shorter suite timeout is kept", 5 * time.Minute, 30 * time.Minute, 5 * time.Minute},
+		{"no go test timeout", time.Hour, 0, time.Hour},
+		{"a go test timeout too short to leave a margin", time.Hour, time.Minute, time.Hour},
+	}
+	for _, c := range cases {
+		if got := withTestTimeout(types.SuiteConfig{Timeout: c.suite}, c.test).Timeout; got != c.want {
+			t.Errorf("%s: suite timeout %s, want %s", c.name, got, c.want)
 		}
 	}
 }

@@ -22,6 +22,7 @@ import (
 
 	"github.com/ownkube/ownkube/components/cluster"
 	"github.com/ownkube/ownkube/components/images"
+	"github.com/ownkube/ownkube/components/kit/mutant"
 	"github.com/ownkube/ownkube/components/kubeconfig"
 )
 
@@ -73,7 +74,7 @@ func clusterConfig(name, image string, compaction time.Duration) (cluster.Config
 	if err != nil {
 		return cluster.Config{}, err
 	}
-	refImages, err := referenceImages(ref, envOr("OWNKUBE_E2E_IMPL", defaultImpl))
+	refImages, err := referenceImages(ref, implUnderTest())
 	if err != nil {
 		return cluster.Config{}, err
 	}
@@ -88,10 +89,14 @@ func clusterConfig(name, image string, compaction time.Duration) (cluster.Config
 			CPU: NodeCPU, Memory: NodeMemory,
 			BackoffBase: BackoffBase, BackoffCap: BackoffCap,
 			HeartbeatInterval: HeartbeatInterval,
+			// A failing spec's timeline shows each kubelet action.
+			Verbose: true,
 		},
 		APIServer: cluster.APIServerConfig{
 			DefaultNotReadyTolerationSeconds:    TolerationSeconds,
 			DefaultUnreachableTolerationSeconds: TolerationSeconds,
+			// A failing spec's timeline shows the API's side of it.
+			LogRequests: true,
 		},
 		ControllerManager: cluster.ControllerManagerConfig{
 			NodeMonitorGracePeriod: NodeMonitorGracePeriod,
@@ -112,6 +117,9 @@ var (
 	// clusterName is set on process 1 before Up, so teardown can remove a
 	// cluster whose bring-up failed half-way.
 	clusterName string
+	// theBystander runs on process 1's engine from before Up to after
+	// Down, without the cluster's label: teardown checks it is untouched.
+	theBystander bystander
 )
 
 // SetUpSuite registers the suite-level nodes: bring-up before the specs,
@@ -127,7 +135,7 @@ func SetUpSuite() bool {
 // bringUp runs on process 1: build the images once, start the cluster, and
 // pass it to every process.
 func bringUp(ctx SpecContext) []byte {
-	impl := envOr("OWNKUBE_E2E_IMPL", defaultImpl)
+	impl := implUnderTest()
 	compaction, err := time.ParseDuration(envOr("OWNKUBE_E2E_COMPACTION", "2s"))
 	Expect(err).NotTo(HaveOccurred(), "OWNKUBE_E2E_COMPACTION must be a Go duration such as 2s")
 
@@ -150,6 +158,12 @@ func bringUp(ctx SpecContext) []byte {
 	cfg, err := clusterConfig("e2e-"+randomSuffix(), image, compaction)
 	Expect(err).NotTo(HaveOccurred())
 	clusterName = cfg.Name
+	By("starting a bystander container, without the cluster's label, that nothing may touch")
+	d, err := cluster.Docker(ctx)
+	Expect(err).NotTo(HaveOccurred())
+	defer d.Close()
+	theBystander, err = startBystander(ctx, d, clusterName)
+	Expect(err).NotTo(HaveOccurred())
 	By("bringing up cluster " + clusterName + " with " + describeTopology())
 	c, err := cluster.Up(ctx, cfg)
 	Expect(err).NotTo(HaveOccurred(), "bring up cluster %s", clusterName)
@@ -177,6 +191,7 @@ func connect(ctx SpecContext, data []byte) {
 	docker, err = cluster.Docker(ctx)
 	Expect(err).NotTo(HaveOccurred())
 	DeferOnFailure(func(ctx SpecContext) { attachContainerLogs(ctx, theCluster.Name) }, NodeTimeout(dumpTimeout))
+	DeferOnFailure(func(ctx SpecContext) { writeTimeline(ctx, theCluster.Name) }, NodeTimeout(dumpTimeout))
 
 	if theCluster.KubeconfigPath == "" {
 		return // no API server in this topology
@@ -185,6 +200,8 @@ func connect(ctx SpecContext, data []byte) {
 	Expect(err).NotTo(HaveOccurred())
 	// The suite's own requests should not wait on client-side rate limits.
 	restConfig.QPS, restConfig.Burst = 200, 400
+	// The API server's request log, and so a timeline, names the suite so.
+	restConfig.UserAgent = "e2e"
 	clientset, err = kubernetes.NewForConfig(restConfig)
 	Expect(err).NotTo(HaveOccurred())
 	dynamicClient, err = dynamic.NewForConfig(restConfig)
@@ -197,13 +214,20 @@ func tearDown(ctx SpecContext) {
 	if clusterName == "" {
 		return
 	}
-	By("bringing down cluster " + clusterName)
-	Expect(cluster.Down(ctx, clusterName, GinkgoWriter)).To(Succeed())
-
-	By("checking that nothing of cluster " + clusterName + " remains")
 	d, err := cluster.Docker(ctx)
 	Expect(err).NotTo(HaveOccurred())
 	defer d.Close()
+	defer func() { Expect(theBystander.remove(ctx, d)).To(Succeed()) }()
+
+	By("bringing down cluster " + clusterName)
+	Expect(cluster.Down(ctx, clusterName, GinkgoWriter)).To(Succeed())
+
+	By("checking that the bystander, which has no cluster label, still runs as it was started")
+	if theBystander.ID != "" {
+		Expect(theBystander.untouched(ctx, d)).To(Succeed())
+	}
+
+	By("checking that nothing of cluster " + clusterName + " remains")
 	Expect(leftovers(ctx, d, clusterName)).To(BeEmpty(),
 		"Docker still holds these, labelled %s=%s, after the cluster was brought down", cluster.LabelCluster, clusterName)
 }
@@ -280,6 +304,16 @@ func mustHaveAPIServer() {
 	if restConfig == nil {
 		Fail(fmt.Sprintf("cluster %s runs no API server", theCluster.Name))
 	}
+}
+
+// implUnderTest is the implementation the suite tests: OWNKUBE_E2E_IMPL,
+// else the mutants' build when OWNKUBE_MUTANT names a mutant (the kill run,
+// components/kit/killrun), else the one the suite was built with.
+func implUnderTest() string {
+	if mutant.Name() != "" {
+		return envOr("OWNKUBE_E2E_IMPL", images.Mutants)
+	}
+	return envOr("OWNKUBE_E2E_IMPL", defaultImpl)
 }
 
 func envOr(key, def string) string {

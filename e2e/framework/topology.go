@@ -2,12 +2,15 @@ package framework
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
+	"github.com/docker/docker/errdefs"
 	. "github.com/onsi/ginkgo/v2"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -20,7 +23,7 @@ import (
 // runningConfig is the configuration the suite's cluster was brought up
 // with, as any process can rebuild it.
 func runningConfig() (cluster.Config, error) {
-	image, err := images.Tag("ownkube", envOr("OWNKUBE_E2E_IMPL", defaultImpl))
+	image, err := images.Tag("ownkube", implUnderTest())
 	if err != nil {
 		return cluster.Config{}, err
 	}
@@ -93,10 +96,16 @@ func ComponentContainer(component string) string {
 
 // StopNode stops node's container and every container of its pods (those
 // labelled ownkube.io/node=<node>), as a machine that died would lose them
-// all. StartNode brings the node back.
+// all. A pause container holds the node's address while it is down, since
+// Docker would hand it to the next pod and the node could not start again
+// at it. StartNode brings the node back.
 func StopNode(ctx context.Context, node string) error {
 	// The kubelet first, so it restarts none of the pods' containers.
 	list, err := nodeContainers(ctx, node)
+	if err != nil {
+		return err
+	}
+	addr, err := nodeAddress(ctx, node)
 	if err != nil {
 		return err
 	}
@@ -108,18 +117,61 @@ func StopNode(ctx context.Context, node string) error {
 			return fmt.Errorf("stop container %s of node %s: %w", c.Names, node, err)
 		}
 	}
-	fmt.Fprintf(GinkgoWriter, "stopped node %s and %d containers of its pods\n", node, len(list)-1)
+	placeholder, err := holdAddress(ctx, addr)
+	if err != nil {
+		return fmt.Errorf("keep stopped node %s's address %s: %w", node, addr, err)
+	}
+	stoppedNodes.Store(node, placeholder)
+	fmt.Fprintf(GinkgoWriter, "stopped node %s (%s) and %d containers of its pods\n", node, addr, len(list)-1)
 	return nil
 }
 
-// StartNode starts node's stopped container again; its kubelet comes back
-// with whatever the API says it should run.
+// stoppedNodes holds, by node, the placeholder keeping its address.
+var stoppedNodes sync.Map
+
+// nodeAddress is node's address on the cluster network.
+func nodeAddress(ctx context.Context, node string) (string, error) {
+	ctr, err := NodeContainer(ctx, node)
+	if err != nil {
+		return "", err
+	}
+	in, err := Docker().ContainerInspect(ctx, ctr.ID)
+	if err != nil {
+		return "", fmt.Errorf("inspect the container of node %s: %w", node, err)
+	}
+	ep, ok := in.NetworkSettings.Networks[Cluster().Network]
+	if !ok || ep.IPAddress == "" {
+		return "", fmt.Errorf("node %s has no address on network %s", node, Cluster().Network)
+	}
+	return ep.IPAddress, nil
+}
+
+// StartNode starts node's stopped container again, at its address; its
+// kubelet comes back with whatever the API says it should run.
 func StartNode(ctx context.Context, node string) error {
 	ctr, err := NodeContainer(ctx, node)
 	if err != nil {
 		return err
 	}
-	if err := Docker().ContainerStart(ctx, ctr.ID, container.StartOptions{}); err != nil {
+	if placeholder, ok := stoppedNodes.LoadAndDelete(node); ok {
+		if err := Docker().ContainerRemove(ctx, placeholder.(string), container.RemoveOptions{Force: true}); err != nil && !errdefs.IsNotFound(err) {
+			return fmt.Errorf("remove the placeholder of node %s: %w", node, err)
+		}
+	}
+	for attempt := 1; ; attempt++ {
+		// Docker may count the placeholder's address as taken a moment
+		// after it is gone.
+		err = Docker().ContainerStart(ctx, ctr.ID, container.StartOptions{})
+		if err == nil || attempt == 10 {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return errors.Join(fmt.Errorf("start the container of node %s: %w", node, err), ctx.Err())
+		case <-time.After(300 * time.Millisecond):
+		}
+	}
+	if err != nil {
 		return fmt.Errorf("start the container of node %s: %w", node, err)
 	}
 	return nil
@@ -159,6 +211,23 @@ func RemoveContainer(ctx context.Context, id string) error {
 	return nil
 }
 
+// ContainerIP is the address of the cluster's container name on the
+// cluster's network.
+func ContainerIP(ctx context.Context, name string) (string, error) {
+	in, err := Docker().ContainerInspect(ctx, name)
+	if err != nil {
+		return "", fmt.Errorf("inspect container %s: %w", name, err)
+	}
+	if in.Config.Labels[cluster.LabelCluster] != Cluster().Name {
+		return "", fmt.Errorf("container %s is not cluster %s's", name, Cluster().Name)
+	}
+	ep, ok := in.NetworkSettings.Networks[Cluster().Network]
+	if !ok || ep.IPAddress == "" {
+		return "", fmt.Errorf("container %s has no address on network %s", name, Cluster().Network)
+	}
+	return ep.IPAddress, nil
+}
+
 // mustOwn refuses a container that does not carry the suite's cluster label.
 func mustOwn(ctx context.Context, id string) error {
 	in, err := Docker().ContainerInspect(ctx, id)
@@ -188,4 +257,16 @@ func cmpBool(a, b bool) int {
 	default:
 		return 1
 	}
+}
+
+// RestartContainer restarts the container named name (one of the cluster's),
+// giving it grace seconds to stop, as `docker restart` does.
+func RestartContainer(ctx context.Context, name string, grace int) error {
+	if err := mustOwn(ctx, name); err != nil {
+		return err
+	}
+	if err := Docker().ContainerRestart(ctx, name, container.StopOptions{Timeout: ptr.To(grace)}); err != nil {
+		return fmt.Errorf("restart container %s: %w", name, err)
+	}
+	return nil
 }

@@ -131,7 +131,8 @@ var _ = Describe("Port forwarding", Label("portforward", "stage7"), func() {
 			}).WithTimeout(forwardTimeout).Should(Succeed(), "waiting for the pod to answer through client-go's forward")
 		}, SpecTimeout(specTimeout))
 
-		It("should refuse a pod that does not exist with NotFound", func(ctx SpecContext) {
+		// The API server answers it (given code) from the store alone.
+		It("should refuse a pod that does not exist with NotFound", Label("store-only"), func(ctx SpecContext) {
 			u := framework.Client().CoreV1().RESTClient().Post().Resource("pods").Namespace(ns).Name("nowhere").SubResource("portforward").URL()
 			dialer, err := portforward.NewSPDYOverWebsocketDialer(u, framework.RESTConfig())
 			Expect(err).NotTo(HaveOccurred())

@@ -152,7 +152,7 @@ var _ = Describe("Services", serviceLabels, func() {
 	})
 
 	Context("without a selector", func() {
-		It("should leave its hand-made EndpointSlice alone and write no Endpoints", func(ctx SpecContext) {
+		It("should leave its hand-made EndpointSlice alone and write no Endpoints, while writing those of a Service with one", func(ctx SpecContext) {
 			s := service("manual", corev1.ServiceTypeClusterIP)
 			s.Spec.Selector = nil
 			createService(ctx, ns, s)
@@ -163,6 +163,19 @@ var _ = Describe("Services", serviceLabels, func() {
 				Endpoints:   []discoveryv1.Endpoint{{Addresses: []string{"192.0.2.10"}}},
 			}, metav1.CreateOptions{})
 			Expect(err).NotTo(HaveOccurred(), "create a hand-made EndpointSlice")
+
+			// "Writes no Endpoints" alone would pass with no endpoints
+			// controller at all: a Service with a selector beside it shows
+			// that the controller runs and writes Endpoints in this
+			// namespace, so what it leaves out it leaves out by choice.
+			witness := service("witness", corev1.ServiceTypeClusterIP)
+			witness.Spec.Selector = map[string]string{"app": "nothing-matches"}
+			createService(ctx, ns, witness)
+			Eventually(ctx, func(g Gomega) {
+				framework.StopIfNotImplemented(ctx, ns, "the Endpoints of Service witness")
+				_, err := framework.Client().CoreV1().Endpoints(ns).Get(ctx, "witness", metav1.GetOptions{})
+				g.Expect(err).NotTo(HaveOccurred(), "the endpoints controller writes the (empty) Endpoints of a Service with a selector")
+			}).WithTimeout(endpointsTimeout).WithPolling(framework.Poll).Should(Succeed(), "waiting for the Endpoints of Service witness")
 
 			Consistently(ctx, func(g Gomega) {
 				list, err := slices.List(ctx, metav1.ListOptions{LabelSelector: discoveryv1.LabelServiceName + "=manual"})

@@ -26,8 +26,11 @@ type podWatcher struct {
 	pods        map[types.UID]*corev1.Pod
 	problems    []string
 	events      int
-	stop        context.CancelFunc
-	done        chan struct{}
+	// watched counts the events the watch itself delivered: events counts
+	// the listed pods too, which would hide a watch that sends nothing.
+	watched int
+	stop    context.CancelFunc
+	done    chan struct{}
 }
 
 // watchPods starts a podWatcher on ns; check returns a problem, or "".
@@ -76,6 +79,7 @@ func watchPods(ctx context.Context, ns string, terminating bool, check func(pods
 func (pw *podWatcher) apply(typ watch.EventType, pod *corev1.Pod, check func([]*corev1.Pod) string) {
 	pw.mu.Lock()
 	defer pw.mu.Unlock()
+	pw.watched++
 	pw.record(typ, pod)
 	pw.check(fmt.Sprintf("%s of %s", typ, pod.Name), check)
 }
@@ -112,12 +116,18 @@ func (pw *podWatcher) finish() []string {
 	return pw.problems
 }
 
-// expectNoProblems stops the watcher and fails on any problem it saw.
+// expectNoProblems stops the watcher and fails on any problem it saw, or
+// when its watch delivered no event at all: every spec that uses it
+// changes the pods while it watches, and a watch that sent nothing checked
+// nothing.
 func (pw *podWatcher) expectNoProblems(what string) {
 	GinkgoHelper()
 	problems := pw.finish()
-	Expect(problems).To(BeEmpty(), "%s; the watcher saw %d events", what, pw.events)
-	Expect(pw.events).To(BeNumerically(">", 0), "the watcher saw no pod at all")
+	pw.mu.Lock()
+	events, watched := pw.events, pw.watched
+	pw.mu.Unlock()
+	Expect(problems).To(BeEmpty(), "%s; the watcher saw %d events", what, events)
+	Expect(watched).To(BeNumerically(">", 0), "the watch delivered no event while the pods changed: nothing was checked")
 }
 
 // hashOf is a pod's pod-template-hash: which ReplicaSet of a Deployment made it.

@@ -14,6 +14,10 @@ const Reserved = 16
 // dnsOffset is the cluster DNS's place in the range.
 const dnsOffset = 10
 
+// APIServer is the address of the `kubernetes` Service, the API's own: the
+// first after prefix's network address, as 10.96.0.1 in kube's default.
+func APIServer(prefix netip.Prefix) netip.Addr { return nth(prefix, 1) }
+
 // DNS is the address of the cluster DNS in the Service range prefix.
 func DNS(prefix netip.Prefix) netip.Addr { return nth(prefix, dnsOffset) }
 

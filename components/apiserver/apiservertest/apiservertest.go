@@ -37,18 +37,35 @@ type Options struct {
 	// ServiceNodePortRange narrows the node ports ("30000-30009"); empty
 	// is the default range.
 	ServiceNodePortRange string
+	// Log receives the server's log lines; nil discards them. LogRequests
+	// adds a line per request and per watch event (Config.LogRequests).
+	Log         io.Writer
+	LogRequests bool
+	// WatchSilenceTimeout ends watches whose etcd stream is quiet that
+	// long (Config.WatchSilenceTimeout); the embedded etcd sends progress
+	// every second.
+	WatchSilenceTimeout time.Duration
+	// Profiling serves /debug/pprof/ (Config.Profiling).
+	Profiling bool
 }
 
 // Start starts etcd and the API server; both stop when tb ends.
 func Start(tb testing.TB, opts Options) *Server {
 	tb.Helper()
 	etcd := etcdtest.Start(tb)
+	if opts.Log == nil {
+		opts.Log = io.Discard
+	}
 	s, err := apiserver.New(apiserver.Config{
 		Store:                storage.New(etcd.Client),
 		CompactionInterval:   opts.CompactionInterval,
 		ServiceCIDR:          "10.96.0.0/16",
+		AdvertiseAddress:     "127.0.0.1",
 		ServiceNodePortRange: opts.ServiceNodePortRange,
-		Logger:               slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Logger:               slog.New(slog.NewTextHandler(opts.Log, nil)),
+		LogRequests:          opts.LogRequests,
+		WatchSilenceTimeout:  opts.WatchSilenceTimeout,
+		Profiling:            opts.Profiling,
 	})
 	if err != nil {
 		tb.Fatalf("new apiserver: %v", err)

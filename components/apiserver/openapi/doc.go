@@ -1,6 +1,8 @@
 // Package openapi serves /openapi/v3: the OpenAPI 3.0 documents of the
 // served resources, one per group version, generated at start-up by
-// reflection over the real k8s.io/api Go types.
+// reflection over the real k8s.io/api Go types; and /openapi/v2, the one
+// Swagger 2.0 document of all their schemas, in JSON and in the protobuf
+// client-go asks for.
 //
 // kube-apiserver generates these documents from Go source (kube-openapi's
 // openapi-gen); ownkube derives the same shape from the types themselves:
@@ -21,8 +23,8 @@
 //     sends ?fieldValidation=Strict, it looks for the PATCH operation that
 //     carries the kind's x-kubernetes-group-version-kind and checks that
 //     the operation lists a fieldValidation query parameter. Without it,
-//     kubectl falls back to validating on the client against
-//     /openapi/v2, which this server does not serve.
+//     or for what is no served kind (a kind: List), kubectl validates on
+//     the client against /openapi/v2.
 //  2. Strategic merge patches. `kubectl apply` finds the component schema
 //     whose x-kubernetes-group-version-kind names the kind, and walks it
 //     (through $ref and allOf) to learn, for instance, that
@@ -32,6 +34,7 @@
 //     types of the same schemas.
 //
 // NewHandler builds every document once and serves it from memory; the
-// API server mounts it at /openapi/. /openapi/v2 answers 404: kubectl uses
-// v3 whenever the server offers it.
+// API server mounts it at /openapi/. kubectl uses v3 whenever the server
+// offers it, and v2 for client-side validation and for
+// `explain --output=plaintext-openapiv2`.
 package openapi

@@ -15,6 +15,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/kube-openapi/pkg/handler3"
+	"k8s.io/kube-openapi/pkg/spec3"
 
 	"github.com/ownkube/ownkube/components/api"
 )
@@ -41,6 +42,8 @@ type handler struct {
 	// docs holds each group version's document by its index key: api/v1,
 	// apis/apps/v1.
 	docs map[string]document
+	// v2 is /openapi/v2, the one Swagger 2.0 document of every schema.
+	v2 v2Documents
 	// built is the Last-Modified of every document: they never change
 	// while the server runs.
 	built time.Time
@@ -54,11 +57,13 @@ func NewHandler(resources []api.Resource) (http.Handler, error) {
 	}
 	h := &handler{docs: map[string]document{}, built: time.Now()}
 	index := handler3.OpenAPIV3Discovery{Paths: map[string]handler3.OpenAPIV3DiscoveryGroupVersion{}}
+	var built []*spec3.OpenAPI
 	for _, gv := range groupVersions(resources) {
 		doc, err := buildDocument(gv, resources)
 		if err != nil {
 			return nil, fmt.Errorf("openapi: build document of %s: %w", gv, err)
 		}
+		built = append(built, doc)
 		d, err := newDocument(doc)
 		if err != nil {
 			return nil, fmt.Errorf("openapi: encode document of %s: %w", gv, err)
@@ -70,6 +75,9 @@ func NewHandler(resources []api.Resource) (http.Handler, error) {
 	var err error
 	if h.index, err = newDocument(index); err != nil {
 		return nil, fmt.Errorf("openapi: encode index: %w", err)
+	}
+	if h.v2, err = buildV2(built); err != nil {
+		return nil, fmt.Errorf("openapi: /openapi/v2: %w", err)
 	}
 	return h, nil
 }
@@ -111,8 +119,10 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.serve(w, r, h.index)
 		return
 	}
-	// Anything else, /openapi/v2 included, is not found. kubectl asks for
-	// /openapi/v3 first and takes v3 whenever the server offers it.
+	if path == v2Path {
+		h.serveV2(w, r)
+		return
+	}
 	key, ok := strings.CutPrefix(path, v3Prefix+"/")
 	doc, found := h.docs[key]
 	if !ok || !found {
@@ -140,7 +150,11 @@ func (h *handler) serveVersioned(w http.ResponseWriter, r *http.Request, key str
 
 // serve answers with doc, or 304 when the client's ETag is current.
 func (h *handler) serve(w http.ResponseWriter, r *http.Request, doc document) {
-	w.Header().Set("Content-Type", "application/json")
+	h.serveAs(w, r, doc, "application/json")
+}
+
+func (h *handler) serveAs(w http.ResponseWriter, r *http.Request, doc document, contentType string) {
+	w.Header().Set("Content-Type", contentType)
 	w.Header().Set("Etag", strconv.Quote(doc.hash))
 	http.ServeContent(w, r, "", h.built, bytes.NewReader(doc.body))
 }

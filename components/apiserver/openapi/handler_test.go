@@ -152,7 +152,7 @@ func TestETagAnswersNotModified(t *testing.T) {
 
 func TestUnknownPathsAreNotFoundStatuses(t *testing.T) {
 	srv := newServer(t)
-	for _, path := range []string{"/openapi/v2", "/openapi/v3/apis/policy/v1", "/openapi/v3/api", "/openapi/v3/api/v1/pods"} {
+	for _, path := range []string{"/openapi/v2/x", "/openapi/v3/apis/flowcontrol.apiserver.k8s.io/v1", "/openapi/v3/api", "/openapi/v3/api/v1/pods"} {
 		resp, body := get(t, srv.URL+path)
 		if resp.StatusCode != http.StatusNotFound {
 			t.Errorf("%s: %d, want 404", path, resp.StatusCode)
@@ -207,8 +207,8 @@ func TestClientGoReadsEveryGroupVersion(t *testing.T) {
 			t.Errorf("%s: document without paths or schemas", gv)
 		}
 	}
-	if _, err := root.GVSpec(schema.GroupVersion{Group: "policy", Version: "v1"}); err == nil {
-		t.Error("GVSpec(policy/v1) of an unserved group version succeeded")
+	if _, err := root.GVSpec(schema.GroupVersion{Group: "flowcontrol.apiserver.k8s.io", Version: "v1"}); err == nil {
+		t.Error("GVSpec(flowcontrol.apiserver.k8s.io/v1) of an unserved group version succeeded")
 	}
 }
 

@@ -1,6 +1,7 @@
 package openapi
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"reflect"
@@ -164,9 +165,11 @@ func TestKindsCarryTheirGroupVersionKinds(t *testing.T) {
 	}
 	// DeleteOptions is spoken in every group version of the scheme: the
 	// served ones, and autoscaling/v1, whose Scale the workloads' scale
-	// subresource speaks; core first, then by group.
+	// subresource speaks; core first, then by group and version.
 	gvs := append(api.GroupVersions(), schema.GroupVersion{Group: "autoscaling", Version: "v1"})
-	slices.SortStableFunc(gvs[1:], func(a, b schema.GroupVersion) int { return strings.Compare(a.Group, b.Group) })
+	slices.SortStableFunc(gvs[1:], func(a, b schema.GroupVersion) int {
+		return cmp.Or(strings.Compare(a.Group, b.Group), strings.Compare(a.Version, b.Version))
+	})
 	var deleteOptions []string
 	for _, gv := range gvs {
 		deleteOptions = append(deleteOptions, fmt.Sprintf(`{"group":%q,"kind":"DeleteOptions","version":%q}`, gv.Group, gv.Version))

@@ -23,6 +23,18 @@ func init() {
 		imagesColumn,
 		wide("Selector", typeString, "Label selector for pods."),
 	}, printJob))
+	register(batchv1.SchemeGroupVersion.WithResource("cronjobs").GroupResource(), newPrinter([]metav1.TableColumnDefinition{
+		nameColumn,
+		column("Schedule", typeString, "The schedule in Cron format, see https://en.wikipedia.org/wiki/Cron."),
+		column("Timezone", typeString, "The time zone name for the given schedule, see https://en.wikipedia.org/wiki/List_of_tz_database_time_zones."),
+		column("Suspend", typeBoolean, "This flag tells the controller to suspend subsequent executions, it does not apply to already started executions."),
+		column("Active", typeInteger, "A list of pointers to currently running jobs."),
+		column("Last Schedule", typeString, "Information when was the last time the job was successfully scheduled."),
+		ageColumn,
+		containersColumn,
+		imagesColumn,
+		wide("Selector", typeString, "A label query over pods that should match the pod count."),
+	}, printCronJob))
 	register(appsv1.SchemeGroupVersion.WithResource("daemonsets").GroupResource(), newPrinter([]metav1.TableColumnDefinition{
 		nameColumn,
 		column("Desired", typeInteger, "The desired number of pods to be scheduled."),
@@ -88,6 +100,34 @@ func jobStatus(job *batchv1.Job) string {
 		return "SuccessCriteriaMet"
 	default:
 		return "Running"
+	}
+}
+
+// printCronJob prints a CronJob as kube's printer does: "<none>" for no
+// zone or no schedule yet, "<unset>" for a suspend no one defaulted.
+func printCronJob(cj *batchv1.CronJob, now time.Time) []interface{} {
+	names, images := containerCells(cj.Spec.JobTemplate.Spec.Template.Spec.Containers)
+	last := none
+	if t := cj.Status.LastScheduleTime; t != nil {
+		last = age(*t, now)
+	}
+	tz := none
+	if cj.Spec.TimeZone != nil {
+		tz = *cj.Spec.TimeZone
+	}
+	return []interface{}{cj.Name, cj.Spec.Schedule, tz, boolCell(cj.Spec.Suspend), int64(len(cj.Status.Active)), last,
+		age(cj.CreationTimestamp, now), names, images, orNone(selectorString(cj.Spec.JobTemplate.Spec.Selector))}
+}
+
+// boolCell is a *bool as kube prints one: True, False, or <unset>.
+func boolCell(b *bool) string {
+	switch {
+	case b == nil:
+		return "<unset>"
+	case *b:
+		return "True"
+	default:
+		return "False"
 	}
 }
 

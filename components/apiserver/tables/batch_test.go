@@ -1,6 +1,7 @@
 package tables
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -8,6 +9,7 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 )
 
 func TestPrintJob(t *testing.T) {
@@ -41,6 +43,46 @@ func TestPrintJob(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			checkCells(t, printers[gr("batch", "jobs")].columns, printJob(tt.job, now), tt.want)
 		})
+	}
+}
+
+func TestPrintCronJob(t *testing.T) {
+	cronJob := func(change func(*batchv1.CronJob)) *batchv1.CronJob {
+		cj := &batchv1.CronJob{ObjectMeta: objectMeta("nightly", 3*time.Hour), Spec: batchv1.CronJobSpec{Schedule: "0 2 * * *",
+			Suspend: ptr.To(false), JobTemplate: batchv1.JobTemplateSpec{Spec: batchv1.JobSpec{Template: template()}}}}
+		change(cj)
+		return cj
+	}
+	tests := []struct {
+		name string
+		cj   *batchv1.CronJob
+		want []interface{}
+	}{
+		{"never scheduled", cronJob(func(*batchv1.CronJob) {}),
+			cells("nightly", "0 2 * * *", "<none>", "False", int64(0), "<none>", "3h", "app,probe", "ownkube/echo:dev,ownkube/probe:dev", "<none>")},
+		{"running one, in a zone", cronJob(func(cj *batchv1.CronJob) {
+			cj.Spec.TimeZone = ptr.To("Europe/Berlin")
+			cj.Status.Active = []corev1.ObjectReference{{Name: "nightly-29000000"}}
+			cj.Status.LastScheduleTime = agoPtr(90 * time.Second)
+		}), cells("nightly", "0 2 * * *", "Europe/Berlin", "False", int64(1), "90s", "3h", "app,probe", "ownkube/echo:dev,ownkube/probe:dev", "<none>")},
+		{"suspended", cronJob(func(cj *batchv1.CronJob) { cj.Spec.Suspend = ptr.To(true) }),
+			cells("nightly", "0 2 * * *", "<none>", "True", int64(0), "<none>", "3h", "app,probe", "ownkube/echo:dev,ownkube/probe:dev", "<none>")},
+		{"suspend unset", cronJob(func(cj *batchv1.CronJob) { cj.Spec.Suspend = nil }),
+			cells("nightly", "0 2 * * *", "<none>", "<unset>", int64(0), "<none>", "3h", "app,probe", "ownkube/echo:dev,ownkube/probe:dev", "<none>")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			checkCells(t, printers[gr("batch", "cronjobs")].columns, printCronJob(tt.cj, now), tt.want)
+		})
+	}
+	var names []string
+	for _, c := range printers[gr("batch", "cronjobs")].columns {
+		if c.Priority == 0 {
+			names = append(names, strings.ToUpper(c.Name))
+		}
+	}
+	if got, want := strings.Join(names, ","), "NAME,SCHEDULE,TIMEZONE,SUSPEND,ACTIVE,LAST SCHEDULE,AGE"; got != want {
+		t.Errorf("kubectl's CronJob columns: %s, want %s", got, want)
 	}
 }
 

@@ -21,6 +21,7 @@ const (
 const (
 	typeString  = "string"
 	typeInteger = "integer"
+	typeBoolean = "boolean"
 	typeDate    = "date"
 )
 

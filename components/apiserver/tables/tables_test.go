@@ -49,7 +49,8 @@ func objects[T runtime.Object](objs ...T) []runtime.Object {
 
 // The kinds kube-apiserver has printers for, of those ownkube serves.
 var printedKinds = []string{"pods", "nodes", "namespaces", "services", "endpoints", "events", "configmaps",
-	"secrets", "podtemplates", "serviceaccounts", "leases", "replicasets", "deployments"}
+	"secrets", "podtemplates", "serviceaccounts", "leases", "replicasets", "deployments",
+	"daemonsets", "jobs", "cronjobs"}
 
 func TestEveryServedResourcePrints(t *testing.T) {
 	for _, resource := range printedKinds {
@@ -78,7 +79,7 @@ func TestColumnDefinitions(t *testing.T) {
 				t.Errorf("%s column %d: name %q, description %q: both are needed", key, i, c.Name, c.Description)
 			}
 			switch c.Type {
-			case typeString, typeInteger, typeDate:
+			case typeString, typeInteger, typeBoolean, typeDate:
 			default:
 				t.Errorf("%s column %s: type %q", key, c.Name, c.Type)
 			}

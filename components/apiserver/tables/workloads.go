@@ -31,6 +31,13 @@ func init() {
 		imagesColumn,
 		wide("Selector", typeString, "Label selector for pods."),
 	}, printReplicaSet))
+	register(appsv1.SchemeGroupVersion.WithResource("statefulsets").GroupResource(), newPrinter([]metav1.TableColumnDefinition{
+		nameColumn,
+		column("Ready", typeString, "Number of the pod with ready state"),
+		ageColumn,
+		containersColumn,
+		imagesColumn,
+	}, printStatefulSet))
 	register(corev1.SchemeGroupVersion.WithResource("podtemplates").GroupResource(), newPrinter([]metav1.TableColumnDefinition{
 		nameColumn,
 		column("Containers", typeString, "Names of each container in the template."),
@@ -53,6 +60,14 @@ func printReplicaSet(rs *appsv1.ReplicaSet, now time.Time) []interface{} {
 	return []interface{}{
 		rs.Name, int64(replicas(rs.Spec.Replicas)), int64(rs.Status.Replicas), int64(rs.Status.ReadyReplicas),
 		age(rs.CreationTimestamp, now), names, images, metav1.FormatLabelSelector(rs.Spec.Selector),
+	}
+}
+
+// printStatefulSet prints READY as ready/desired, as kube's printer does.
+func printStatefulSet(s *appsv1.StatefulSet, now time.Time) []interface{} {
+	names, images := containerCells(s.Spec.Template.Spec.Containers)
+	return []interface{}{
+		s.Name, fmt.Sprintf("%d/%d", s.Status.ReadyReplicas, replicas(s.Spec.Replicas)), age(s.CreationTimestamp, now), names, images,
 	}
 }
 

@@ -67,6 +67,17 @@ func TestPrintReplicaSet(t *testing.T) {
 	}
 }
 
+func TestPrintStatefulSet(t *testing.T) {
+	s := &appsv1.StatefulSet{ObjectMeta: objectMeta("web", 3*time.Hour),
+		Spec:   appsv1.StatefulSetSpec{Replicas: int32p(3), Template: template()},
+		Status: appsv1.StatefulSetStatus{Replicas: 3, ReadyReplicas: 2},
+	}
+	empty := &appsv1.StatefulSet{ObjectMeta: objectMeta("empty", time.Hour)}
+	columns := printers[gr("apps", "statefulsets")].columns
+	checkCells(t, columns, printStatefulSet(s, now), cells("web", "2/3", "3h", "app,probe", "ownkube/echo:dev,ownkube/probe:dev"))
+	checkCells(t, columns, printStatefulSet(empty, now), cells("empty", "0/0", "60m", "", ""))
+}
+
 func TestPrintPodTemplate(t *testing.T) {
 	pt := &corev1.PodTemplate{ObjectMeta: objectMeta("web", time.Hour), Template: template()}
 	bare := &corev1.PodTemplate{ObjectMeta: objectMeta("bare", time.Hour)}

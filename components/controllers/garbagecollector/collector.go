@@ -242,7 +242,19 @@ func (gc *Collector) ownerExists(ctx context.Context, dependent node, owner meta
 func (gc *Collector) deleteDependents(ctx context.Context, owner node) error {
 	deps := gc.graph.dependentsOf(owner.ref.uid)
 	if len(deps) == 0 {
-		return gc.removeFinalizer(ctx, owner.ref, metav1.FinalizerDeleteDependents)
+		// The graph may not have seen a dependent yet: each resource has
+		// its own informer, and a pod created just before its owner's
+		// deletion can reach the graph after the owner does. Releasing
+		// the owner on the graph's word would leave that dependent
+		// orphaned, so the API decides.
+		live, err := gc.liveDependents(ctx, owner)
+		if err != nil {
+			return err
+		}
+		if len(live) == 0 {
+			return gc.removeFinalizer(ctx, owner.ref, metav1.FinalizerDeleteDependents)
+		}
+		deps = live
 	}
 	for _, d := range deps {
 		switch {
@@ -267,10 +279,48 @@ func (gc *Collector) deleteDependents(ctx context.Context, owner node) error {
 	return controller.RequeueAfter(recheck) // until the dependents are gone
 }
 
+// liveDependents lists, from the API, the objects that name owner: in its
+// namespace for a namespaced owner, everywhere for a cluster-scoped one.
+// It is read once per Orphan deletion, and once per Foreground deletion
+// when the graph holds no more dependents: a few lists per such deletion.
+func (gc *Collector) liveDependents(ctx context.Context, owner node) ([]node, error) {
+	var out []node
+	for _, r := range gc.byKind {
+		if owner.ref.namespace != "" && !r.Namespaced {
+			continue // a namespaced owner owns nothing cluster-scoped
+		}
+		client := gc.dynamic.Resource(r.GroupVersionResource)
+		var list *unstructured.UnstructuredList
+		var err error
+		if r.Namespaced {
+			list, err = client.Namespace(owner.ref.namespace).List(ctx, metav1.ListOptions{})
+		} else {
+			list, err = client.List(ctx, metav1.ListOptions{})
+		}
+		if err != nil {
+			return nil, fmt.Errorf("list %s for the dependents of %s: %w", r.GroupVersionResource, owner.ref, err)
+		}
+		for i := range list.Items {
+			if names(list.Items[i].GetOwnerReferences(), owner.ref.uid) {
+				n, _ := nodeOf(r.GroupVersionResource, &list.Items[i])
+				out = append(out, *n)
+			}
+		}
+	}
+	return out, nil
+}
+
 // orphanDependents carries out an Orphan deletion: every dependent loses
 // its reference to the owner, then the owner's finalizer is removed.
+// The dependents are read from the API, not the graph, for the reason
+// deleteDependents gives: one the graph has not seen yet would keep its
+// reference and be collected once the owner is gone.
 func (gc *Collector) orphanDependents(ctx context.Context, owner node) error {
-	for _, d := range gc.graph.dependentsOf(owner.ref.uid) {
+	deps, err := gc.liveDependents(ctx, owner)
+	if err != nil {
+		return err
+	}
+	for _, d := range deps {
 		if err := gc.dropOwners(ctx, d.ref, owner.ref.uid); err != nil {
 			return err
 		}

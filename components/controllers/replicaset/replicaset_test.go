@@ -131,6 +131,65 @@ func TestReplicaSetCreatesItsPodsAndScales(t *testing.T) {
 	}
 }
 
+// A pod that failed no longer serves: its ReplicaSet must start another,
+// or a crash would leave it one replica short for good.
+func TestAFailedPodIsReplaced(t *testing.T) {
+	ctx, c := start(t)
+	rs, err := c.AppsV1().ReplicaSets("default").Create(ctx, newRS("web", 1), metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	await(t, ctx, "1 pod", podCount(ctx, c, rs, 1))
+	failed := owned(ctx, c, rs)[0]
+	failed.Status.Phase = corev1.PodFailed
+	if _, err := c.CoreV1().Pods("default").UpdateStatus(ctx, &failed, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	await(t, ctx, "a replacement of the failed pod "+failed.Name, func() (bool, string) {
+		var names []string
+		for _, p := range owned(ctx, c, rs) {
+			if p.Status.Phase != corev1.PodFailed {
+				return true, ""
+			}
+			names = append(names, p.Name+" "+string(p.Status.Phase))
+		}
+		return false, fmt.Sprintf("owned pods: %v", names)
+	})
+}
+
+// Scaling down gives up the pods that cost least to lose: one still
+// Pending goes before one that runs and is ready (kube's ActivePods order).
+func TestScalingDownDeletesAPendingPodBeforeARunningOne(t *testing.T) {
+	ctx, c := start(t)
+	rs, err := c.AppsV1().ReplicaSets("default").Create(ctx, newRS("web", 2), metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	await(t, ctx, "2 pods", podCount(ctx, c, rs, 2))
+	running := owned(ctx, c, rs)[0]
+	running.Status.Phase = corev1.PodRunning
+	running.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue, LastTransitionTime: metav1.Now()}}
+	if _, err := c.CoreV1().Pods("default").UpdateStatus(ctx, &running, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	// The ReplicaSet counts the pod ready once its cache has the new status,
+	// which the scale-down below must be decided on.
+	await(t, ctx, "status.readyReplicas 1", func() (bool, string) {
+		cur, err := c.AppsV1().ReplicaSets("default").Get(ctx, "web", metav1.GetOptions{})
+		if err != nil {
+			return false, err.Error()
+		}
+		return cur.Status.ReadyReplicas == 1, fmt.Sprintf("%+v", cur.Status)
+	})
+	if _, err := c.AppsV1().ReplicaSets("default").Patch(ctx, "web", types.MergePatchType, []byte(`{"spec":{"replicas":1}}`), metav1.PatchOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	await(t, ctx, "1 pod after scaling down", podCount(ctx, c, rs, 1))
+	if left := owned(ctx, c, rs)[0]; left.Name != running.Name {
+		t.Errorf("scaling down kept pod %s (phase %q) and deleted the Running, Ready pod %s", left.Name, left.Status.Phase, running.Name)
+	}
+}
+
 func TestReplicaSetAdoptsMatchingOrphansAndReleasesPodsThatStopMatching(t *testing.T) {
 	ctx, c := start(t)
 	orphan := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "orphan", Labels: map[string]string{"app": "web"}},

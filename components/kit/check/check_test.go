@@ -106,7 +106,7 @@ func fakeGo(t *testing.T, report types.Report) string {
 	script := `#!/bin/sh
 for a in "$@"; do case "$a" in -ginkgo.json-report=*) cp "` + dir + `/report.json" "${a#-ginkgo.json-report=}";; esac; done
 case " $* " in *" -json "*) echo '{"Action":"pass","Package":"p","Test":"TestX"}';; esac
-echo "stage=$OWNKUBE_STAGE impl=$OWNKUBE_E2E_IMPL reference=$OWNKUBE_E2E_REFERENCE" >&2
+echo "stage=$OWNKUBE_STAGE impl=$OWNKUBE_E2E_IMPL reference=$OWNKUBE_E2E_REFERENCE timelines=$OWNKUBE_TIMELINE_DIR" >&2
 `
 	path := filepath.Join(dir, "go")
 	if err := os.WriteFile(path, []byte(script), 0o755); err != nil {
@@ -125,7 +125,8 @@ func TestRunPrintsTheTableAndStopsAtTheFirstFailingStage(t *testing.T) {
 	report := types.Report{SuiteSucceeded: false, PreRunStats: types.PreRunStats{SpecsThatWillRun: 2},
 		SpecReports: types.SpecReports{
 			specReport("should serve", "apiserver/crud.go", 10, types.SpecStatePassed, ""),
-			specReport("should watch", "apiserver/watch.go", 77, types.SpecStateFailed, "watch: not implemented: stage 3 etcdstore.Watch\nmore", "stage3"),
+			withTimeline(specReport("should watch", "apiserver/watch.go", 77, types.SpecStateFailed, "watch: not implemented: stage 3 etcdstore.Watch\nmore", "stage3"),
+				"/logs/should-watch.timeline.txt"),
 		}}
 	var out bytes.Buffer
 	jsonFile, junitFile := filepath.Join(t.TempDir(), "r.json"), filepath.Join(t.TempDir(), "r.xml")
@@ -143,18 +144,45 @@ func TestRunPrintsTheTableAndStopsAtTheFirstFailingStage(t *testing.T) {
 	}
 	for _, want := range []string{"STAGE", "SPECS", "1/2", "FAIL", "not run",
 		"e2e/apiserver/watch.go:77: watch: not implemented: stage 3 etcdstore.Watch [should watch]",
-		"look at: etcdstore.Watch (exercises/etcdstore)", "read:    exercises/stages/01-coupled.md", "stage 1: fast tests (no Docker): go test -tags solutions ./solutions/kubelet"} {
+		"look at: etcdstore.Watch (exercises/etcdstore)", "read:    exercises/stages/01-coupled.md", "stage 1: fast tests (no Docker): go test -tags solutions ./solutions/kubelet",
+		"\n  timeline: /logs/should-watch.timeline.txt\n"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
 	}
 	var summary Report
 	data, _ := os.ReadFile(jsonFile)
-	if err := json.Unmarshal(data, &summary); err != nil || summary.Points != 1 || summary.Stages[0].Points != 1 || summary.ExitCode != ExitFailed {
+	if err := json.Unmarshal(data, &summary); err != nil || summary.Points != 1 || summary.Stages[0].Points != 1 || summary.ExitCode != ExitFailed ||
+		summary.Stages[0].Failure.Timeline != "/logs/should-watch.timeline.txt" {
 		t.Errorf("JSON summary %s: %v", data, err)
 	}
-	if x, _ := os.ReadFile(junitFile); !strings.Contains(string(x), "should watch") || !strings.Contains(string(x), "<failure") {
+	x, _ := os.ReadFile(junitFile)
+	if !strings.Contains(string(x), "should watch") || !strings.Contains(string(x), "<failure") ||
+		!strings.Contains(string(x), `<property name="Timeline" value="&#34;/logs/should-watch.timeline.txt&#34;">`) {
 		t.Errorf("JUnit report:\n%s", x)
+	}
+	if log, _ := os.ReadFile(r.Stages[0].Log); !strings.Contains(string(log), "timelines="+filepath.Join(filepath.Dir(r.Stages[0].Log), "stage-01-run-1-timelines")) {
+		t.Errorf("the suite was not told where to write timelines: %s", log)
+	}
+}
+
+func withTimeline(sr types.SpecReport, path string) types.SpecReport {
+	sr.ReportEntries = append(sr.ReportEntries,
+		types.ReportEntry{Name: "Logs of container apiserver", Value: types.WrapEntryValue("many lines")},
+		types.ReportEntry{Name: TimelineEntry, Value: types.WrapEntryValue(path)})
+	return sr
+}
+
+func TestAFailureWithoutATimelineNamesNone(t *testing.T) {
+	sr := specReport("should watch", "apiserver/watch.go", 77, types.SpecStateFailed, "boom")
+	sr.ReportEntries = types.ReportEntries{{Name: "Timeline not written", Value: types.WrapEntryValue("disk full")}}
+	if f, _ := specFailure(sr); f.Timeline != "" {
+		t.Errorf("timeline %q, want none", f.Timeline)
+	}
+	var out bytes.Buffer
+	printFailure(&out, StageResult{Stage: 3, Result: Failed, Failure: &Failure{Message: "boom"}})
+	if strings.Contains(out.String(), "timeline") {
+		t.Errorf("a failure without a timeline names one:\n%s", out.String())
 	}
 }
 
@@ -287,5 +315,19 @@ func TestABadReferenceIsRefused(t *testing.T) {
 	}
 	if _, err := Run(context.Background(), Options{Root: repoRoot(t), Reference: []string{"proxy"}}); err == nil {
 		t.Error("--reference proxy: want an error")
+	}
+}
+
+func TestASetupThatTimesOutBuildingImagesSaysToBuildThemFirst(t *testing.T) {
+	building := types.SpecReport{LeafNodeType: types.NodeTypeSynchronizedBeforeSuite, State: types.SpecStateTimedout,
+		SpecEvents: types.SpecEvents{{SpecEventType: types.SpecEventByStart, Message: "building the images of implementation solutions"}}}
+	if got := setupAdvice(building); !strings.Contains(got, "make images IMPL=solutions") {
+		t.Errorf("advice %q, want it to say to build the images of solutions first", got)
+	}
+	starting := types.SpecReport{SpecEvents: types.SpecEvents{
+		{SpecEventType: types.SpecEventByStart, Message: "building the images of implementation exercises"},
+		{SpecEventType: types.SpecEventByStart, Message: "starting etcd"}}}
+	if got := setupAdvice(starting); !strings.Contains(got, "Docker is healthy") {
+		t.Errorf("advice %q after the images were built, want the Docker advice", got)
 	}
 }

@@ -10,8 +10,11 @@
 // report. Under a failing stage the table shows its first failure in one
 // line (file:line), the learner function to look at (from the stub's "not
 // implemented: stage N pkg.Func", or the scenario's learner list) and the
-// scenario's hint that matches. It stops at the first failing stage unless
-// told to keep going.
+// scenario's hint that matches, and the failed spec's timeline: the file
+// the e2e framework wrote (under OWNKUBE_TIMELINE_DIR, which Run sets to its
+// log directory) with the API requests, watch events, Docker events and
+// component log lines of the spec, in time order. It stops at the first
+// failing stage unless told to keep going.
 //
 // --reference apiserver,kubelet runs those components from the reference
 // solutions (OWNKUBE_E2E_REFERENCE, read by the e2e framework, which gives

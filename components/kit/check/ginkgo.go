@@ -79,8 +79,19 @@ func specFailure(sr types.SpecReport) (*Failure, string) {
 	if name == "" {
 		name = sr.LeafNodeType.String()
 	}
-	f := &Failure{Spec: name, Location: shortLocation(loc), Message: headline(msg)}
+	f := &Failure{Spec: name, Location: shortLocation(loc), Message: headline(msg), Timeline: timelineOf(sr)}
 	return f, msg
+}
+
+// timelineOf is the path of the timeline the e2e framework wrote for the
+// failed spec sr, from its report entry; "" if it wrote none.
+func timelineOf(sr types.SpecReport) string {
+	for _, e := range sr.ReportEntries {
+		if e.Name == TimelineEntry {
+			return e.Value.String()
+		}
+	}
+	return ""
 }
 
 // shortLocation is file:line with the file relative to the repository,

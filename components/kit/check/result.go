@@ -74,6 +74,10 @@ type Failure struct {
 	Functions []string `json:"functions,omitempty"`
 	// Hint is the scenario's hint that matches.
 	Hint string `json:"hint,omitempty"`
+	// Timeline is the file with the failed spec's timeline: the API
+	// requests, watch events, Docker events and component log lines of
+	// its run, in time order.
+	Timeline string `json:"timeline,omitempty"`
 }
 
 var notImplemented = regexp.MustCompile(`not implemented: stage (\d+) ([A-Za-z_][\w.]*)`)

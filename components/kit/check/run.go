@@ -21,6 +21,14 @@ import (
 // from the reference (framework.ReferenceEnv; the kit links no e2e package).
 const ReferenceEnv = "OWNKUBE_E2E_REFERENCE"
 
+// TimelineDirEnv is the e2e framework's variable naming where a failing
+// spec's timeline goes (framework.TimelineDirEnv), and TimelineEntry the
+// report entry that names the file (framework.TimelineEntry).
+const (
+	TimelineDirEnv = "OWNKUBE_TIMELINE_DIR"
+	TimelineEntry  = "Timeline"
+)
+
 // fastTimeout bounds one fast package's tests.
 const fastTimeout = 5 * time.Minute
 
@@ -121,8 +129,9 @@ func e2eOnce(ctx context.Context, opts Options, s *scenario.Scenario, all []*sce
 	}
 	cmd := exec.CommandContext(ctx, opts.Go, args...)
 	cmd.Dir = opts.Root
+	timelines := filepath.Join(logDir, fmt.Sprintf("stage-%02d-run-%d-timelines", s.Stage, i+1))
 	cmd.Env = append(os.Environ(), "OWNKUBE_STAGE="+strconv.Itoa(s.Stage), "OWNKUBE_E2E_IMPL="+opts.Impl,
-		ReferenceEnv+"="+strings.Join(opts.Reference, ","))
+		ReferenceEnv+"="+strings.Join(opts.Reference, ","), TimelineDirEnv+"="+timelines)
 	if os.Getenv("TESTCONTAINERS_RYUK_DISABLED") == "" {
 		cmd.Env = append(cmd.Env, "TESTCONTAINERS_RYUK_DISABLED=true") // the reaper's image cannot be pulled
 	}
@@ -143,7 +152,7 @@ func e2eOnce(ctx context.Context, opts Options, s *scenario.Scenario, all []*sce
 			explain(f, full, nil, s, all)
 			return run, []types.Report{o.report}, f, Failed
 		}
-		f.Message = fmt.Sprintf("the cluster of stage %d did not come up: %s (log: %s). Check that Docker is healthy and no port is taken, then run again", s.Stage, f.Message, logFile)
+		f.Message = fmt.Sprintf("the cluster of stage %d did not come up: %s (log: %s). %s", s.Stage, f.Message, logFile, setupAdvice(*o.setupFailed))
 		return run, []types.Report{o.report}, f, Infra
 	case o.interrupted:
 		return run, []types.Report{o.report}, &Failure{Spec: "suite", Message: fmt.Sprintf("the specs did not finish within %s (log: %s)", opts.Timeout, logFile)}, Timeout
@@ -195,3 +204,27 @@ func step(opts Options, format string, args ...any) {
 }
 
 func since(t time.Time) string { return time.Since(t).Round(100 * time.Millisecond).String() }
+
+// setupAdvice is what to do about a failed bring-up, by the step it was
+// in: an image build that ran out of time is a cold Go build cache on a
+// busy machine far more often than a broken Docker.
+func setupAdvice(sr types.SpecReport) string {
+	step := ""
+	for _, ev := range sr.SpecEvents {
+		if ev.SpecEventType == types.SpecEventByStart {
+			step = ev.Message
+		}
+	}
+	if strings.Contains(step, "building the images") {
+		return "It was still building the images: on a cold Go build cache that can take minutes, so build them once (make images IMPL=" + implOf(step) + "), then run again"
+	}
+	return "Check that Docker is healthy and no port is taken, then run again"
+}
+
+// implOf is the implementation a "building the images of implementation X" step names.
+func implOf(step string) string {
+	if f := strings.Fields(step); len(f) > 0 {
+		return f[len(f)-1]
+	}
+	return "exercises"
+}

@@ -39,6 +39,9 @@ func printFailure(w io.Writer, s StageResult) {
 	if s.readme != "" {
 		fmt.Fprintf(w, "  read:    %s\n", s.readme)
 	}
+	if f.Timeline != "" {
+		fmt.Fprintf(w, "  timeline: %s\n", f.Timeline)
+	}
 	if s.Log != "" && s.Result != Failed {
 		fmt.Fprintf(w, "  log:     %s\n", s.Log)
 	}
