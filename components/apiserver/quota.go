@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -16,18 +15,15 @@ import (
 	"github.com/ownkube/ownkube/components/api"
 )
 
-// quotaLocks serialises pod creation within a namespace that has a
+// quotaLocks is how many locks hold pod creation in namespaces with a
 // ResourceQuota, from the check to the write, so two creates racing for
-// the last unit of a quota cannot both win. kube-apiserver gets the same
-// from a compare-and-swap on the quota's status.used, which the kit's
-// single API server does not need.
-type quotaLocks struct{ m sync.Map }
-
-func (q *quotaLocks) lock(namespace string) func() {
-	mu, _ := q.m.LoadOrStore(namespace, &sync.Mutex{})
-	mu.(*sync.Mutex).Lock()
-	return mu.(*sync.Mutex).Unlock
-}
+// the last unit of a quota cannot both win. Namespaces hash onto a fixed
+// set (k8s.io/utils' keymutex), so the set does not grow with every
+// namespace ever seen; two namespaces sharing a lock only wait for each
+// other's admission. kube-apiserver gets the same from a compare-and-swap
+// on the quota's status.used, which the kit's single API server does not
+// need.
+const quotaLocks = 32
 
 // quotaResources are the resources of a quota's hard limits that admission
 // enforces for pods, as kube's ResourceQuota admission does for them; the
@@ -48,7 +44,8 @@ func (s *Server) admitQuota(ctx context.Context, r api.Resource, pod *corev1.Pod
 	if err != nil || len(quotas) == 0 {
 		return func() {}, err
 	}
-	unlock := s.quotaLocks.lock(pod.Namespace)
+	s.quotaLock.LockKey(pod.Namespace)
+	unlock := func() { _ = s.quotaLock.UnlockKey(pod.Namespace) } // a hashed KeyMutex never errs
 	pods, err := s.listCore(ctx, "pods", pod.Namespace)
 	if err != nil {
 		unlock()

@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/utils/keymutex"
 
 	"github.com/ownkube/ownkube/components/kit/exercise"
 	"github.com/ownkube/ownkube/components/storage"
@@ -75,9 +76,9 @@ type Server struct {
 	ready   atomic.Bool
 	// nodePorts is the range NodePort Services' ports come from.
 	nodePorts portRange
-	// quotaLocks holds a namespace's pod creations one at a time while it
+	// quotaLock holds a namespace's pod creations one at a time while it
 	// has a ResourceQuota.
-	quotaLocks quotaLocks
+	quotaLock keymutex.KeyMutex
 }
 
 // New checks cfg and builds a server; Run starts it.
@@ -94,7 +95,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, store: cfg.Store, log: cfg.Logger, nodePorts: nodePorts}
+	s := &Server{cfg: cfg, store: cfg.Store, log: cfg.Logger, nodePorts: nodePorts, quotaLock: keymutex.NewHashed(quotaLocks)}
 	h, err := s.routes()
 	if err != nil {
 		return nil, err

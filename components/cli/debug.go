@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"slices"
@@ -57,7 +58,7 @@ func profileCommand() *cobra.Command {
 			urls := c.ComponentURLs[args[0]]
 			if len(urls) == 0 {
 				return fmt.Errorf("cluster %q runs no component %q with a published port: give one of %s",
-					name, args[0], strings.Join(sortedKeys(c.ComponentURLs), ", "))
+					name, args[0], strings.Join(slices.Sorted(maps.Keys(c.ComponentURLs)), ", "))
 			}
 			if output == "" {
 				output = fmt.Sprintf("%s-%s.pprof", args[0], kind)
@@ -142,13 +143,4 @@ func fetchOne(ctx context.Context, client *http.Client, url, output string) (int
 
 func controlPlaneNames() []string {
 	return []string{cluster.Etcd, cluster.APIServer, cluster.Scheduler, cluster.ControllerManager, cluster.DNS}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

@@ -10,18 +10,12 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	"github.com/onsi/gomega/types"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/rest"
 
 	"github.com/ownkube/ownkube/e2e/framework"
 )
-
-// echoReply is the echo server's answer to GET /, as far as these specs
-// read it.
-type echoReply struct {
-	Pod  string `json:"pod"`
-	Path string `json:"path"`
-}
 
 // The API server's proxy subresources reach a pod by its status address
 // and a Service by its Endpoints, which the learner's endpoints
@@ -42,12 +36,12 @@ var _ = Describe("The API server's proxy", serviceLabels, func() {
 
 		By("GET pods/web-late:8080/proxy/hello: a pod answers though not ready")
 		got := proxied(ctx, rest.Get().Namespace(ns).Resource("pods").Name("web-late:8080").SubResource("proxy", "hello"))
-		Expect(got).To(Equal(echoReply{Pod: "web-late", Path: "/hello"}))
+		Expect(got).To(answeredBy("web-late", "/hello"))
 
 		By("GET services/web:web/proxy/a/b 5 times: only the ready endpoint answers")
 		for range 5 {
 			got := proxied(ctx, rest.Get().Namespace(ns).Resource("services").Name("web:web").SubResource("proxy", "a", "b"))
-			Expect(got).To(Equal(echoReply{Pod: "web-a", Path: "/a/b"}))
+			Expect(got).To(answeredBy("web-a", "/a/b"))
 		}
 		By("GET services/web:80/proxy/: the port by number")
 		Expect(proxied(ctx, rest.Get().Namespace(ns).Resource("services").Name("web:80").SubResource("proxy")).Pod).To(Equal("web-a"))
@@ -76,23 +70,28 @@ var _ = Describe("The API server's proxy", serviceLabels, func() {
 		body, err := io.ReadAll(resp.Body)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(resp.StatusCode).To(Equal(http.StatusOK), "kubectl proxy answered %s", body)
-		var got echoReply
+		var got framework.EchoReply
 		Expect(json.Unmarshal(body, &got)).To(Succeed(), "the answer %q", body)
-		Expect(got).To(Equal(echoReply{Pod: "web-a", Path: "/via-kubectl"}))
+		Expect(got).To(answeredBy("web-a", "/via-kubectl"))
 	}, SpecTimeout(specTimeout))
 })
 
 // proxied sends a request through the API server's proxy and reads the
 // echo server's answer.
-func proxied(ctx SpecContext, req *rest.Request) echoReply {
+func proxied(ctx SpecContext, req *rest.Request) framework.EchoReply {
 	GinkgoHelper()
-	var got echoReply
+	var got framework.EchoReply
 	Eventually(ctx, func(g Gomega) {
 		body, err := req.DoRaw(ctx)
 		g.Expect(err).NotTo(HaveOccurred(), "through the proxy: %s", body)
 		g.Expect(json.Unmarshal(body, &got)).To(Succeed(), "the answer %q", body)
 	}).WithTimeout(trafficTimeout).WithPolling(framework.Poll).Should(Succeed())
 	return got
+}
+
+// answeredBy matches an echo answer from pod for path.
+func answeredBy(pod, path string) types.GomegaMatcher {
+	return And(HaveField("Pod", pod), HaveField("Path", path))
 }
 
 var servingOn = regexp.MustCompile(`Starting to serve on (\S+)`)

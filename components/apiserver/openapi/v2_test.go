@@ -14,19 +14,7 @@ import (
 // into kube-openapi's proto models, the ones its client-side validation
 // and `explain --output=plaintext-openapiv2` walk.
 func TestV2ParsesAsKubectlReadsItWithEveryKindAndReference(t *testing.T) {
-	srv := newServer(t)
-	dc, err := discovery.NewDiscoveryClientForConfig(&rest.Config{Host: srv.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc, err := dc.OpenAPISchema()
-	if err != nil {
-		t.Fatalf("OpenAPISchema: %v", err)
-	}
-	models, err := proto.NewOpenAPIData(doc) // fails on a reference to no definition
-	if err != nil {
-		t.Fatalf("NewOpenAPIData: %v", err)
-	}
+	models := v2Models(t)
 	pod, ok := models.LookupModel("io.k8s.api.core.v1.Pod").(*proto.Kind)
 	if !ok {
 		t.Fatalf("no Pod kind among %d models", len(models.ListModels()))
@@ -65,19 +53,7 @@ func TestV2IsJSONForThoseWhoDoNotAskForProtobuf(t *testing.T) {
 // kubectl explain --output=plaintext-openapiv2 walks field by field: each
 // must lead to its type's schema, not stop at an arbitrary value.
 func TestV2FieldsLeadToTheirTypes(t *testing.T) {
-	srv := newServer(t)
-	dc, err := discovery.NewDiscoveryClientForConfig(&rest.Config{Host: srv.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc, err := dc.OpenAPISchema()
-	if err != nil {
-		t.Fatal(err)
-	}
-	models, err := proto.NewOpenAPIData(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	models := v2Models(t)
 	var s proto.Schema = models.LookupModel("io.k8s.api.core.v1.Pod")
 	for _, field := range []string{"spec", "containers", "image"} {
 		if ref, ok := s.(proto.Reference); ok {
@@ -100,4 +76,24 @@ func TestV2FieldsLeadToTheirTypes(t *testing.T) {
 	if p, ok := s.(*proto.Primitive); !ok || p.Type != "string" || p.GetDescription() == "" {
 		t.Errorf("pods.spec.containers.image = %#v, want a described string", s)
 	}
+}
+
+// v2Models reads /openapi/v2 from a fresh server as kubectl does: protobuf
+// through client-go's OpenAPISchema, then kube-openapi's proto models.
+func v2Models(t *testing.T) proto.Models {
+	t.Helper()
+	srv := newServer(t)
+	dc, err := discovery.NewDiscoveryClientForConfig(&rest.Config{Host: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := dc.OpenAPISchema()
+	if err != nil {
+		t.Fatalf("OpenAPISchema: %v", err)
+	}
+	models, err := proto.NewOpenAPIData(doc) // fails on a reference to no definition
+	if err != nil {
+		t.Fatalf("NewOpenAPIData: %v", err)
+	}
+	return models
 }
