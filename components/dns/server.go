@@ -23,6 +23,7 @@ import (
 const (
 	DefaultDomain          = "cluster.local"
 	DefaultAddress         = ":53"
+	DefaultWaitReportEvery = 10 * time.Second
 	DefaultTTL             = 5
 	DefaultUpstreamTimeout = 2 * time.Second
 )
@@ -58,6 +59,9 @@ type Config struct {
 	TTL uint32
 	// Logger; default slog.Default().
 	Logger *slog.Logger
+	// WaitReportEvery is how often, until the informers have synced, the
+	// server logs what it waits for. Default 10s.
+	WaitReportEvery time.Duration
 }
 
 // Server answers DNS for the cluster. It runs once.
@@ -104,6 +108,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	if cfg.WaitReportEvery <= 0 {
+		cfg.WaitReportEvery = DefaultWaitReportEvery
+	}
 	factory := informers.NewSharedInformerFactory(cfg.Client, 0)
 	services := factory.Core().V1().Services()
 	slices := factory.Discovery().V1().EndpointSlices()
@@ -117,6 +124,42 @@ func New(cfg Config) (*Server, error) {
 		fwd:     &forwarder{upstreams: cfg.Upstreams, timeout: cfg.UpstreamTimeout},
 	}
 	return s, nil
+}
+
+// waitForSync waits for the informers' first lists, and says every
+// WaitReportEvery what stands in the way. client-go's streaming list
+// retries an unreachable API server at log level 2 only, so without this
+// a dns given a wrong --master would say nothing at all.
+func (s *Server) waitForSync(ctx context.Context) bool {
+	synced := make(chan bool, 1)
+	go func() { synced <- cache.WaitForCacheSync(ctx.Done(), s.synced...) }()
+	tick := time.NewTicker(s.cfg.WaitReportEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case ok := <-synced:
+			return ok
+		case <-tick.C:
+			if err := s.apiServerProblem(ctx); err != nil {
+				s.log.Warn("dns: not ready: cannot reach the API server; check --master or --kubeconfig", "err", err)
+			} else {
+				s.log.Info("dns: not ready: waiting for the first list of Services and EndpointSlices")
+			}
+		}
+	}
+}
+
+// apiServerProblem asks the API server for /readyz, bounded by one report
+// interval, and says why it did not answer 200. A client without a REST
+// client (client-go's fake) has none to report.
+func (s *Server) apiServerProblem(ctx context.Context) error {
+	rc := s.cfg.Client.Discovery().RESTClient()
+	if rc == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.WaitReportEvery)
+	defer cancel()
+	return rc.Get().AbsPath("/readyz").Do(ctx).Error()
 }
 
 // Run serves DNS (and health) until ctx ends, then shuts down and returns
@@ -135,7 +178,7 @@ func (s *Server) Run(ctx context.Context) error {
 	s.factory.Start(ctx.Done())
 	defer s.factory.Shutdown()
 	g.Go(func() error {
-		if !cache.WaitForCacheSync(ctx.Done(), s.synced...) {
+		if !s.waitForSync(ctx) {
 			return nil // ctx ended first
 		}
 		s.ready.Store(true)

@@ -1,6 +1,7 @@
 package dns_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -20,6 +22,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/kubernetes/fake"
+	"k8s.io/client-go/rest"
 	k8stesting "k8s.io/client-go/testing"
 	"k8s.io/utils/ptr"
 
@@ -459,4 +462,58 @@ func TestNotReadyUntilTheInformersSync(t *testing.T) {
 	if resp := query(t, pc.LocalAddr().String(), "udp", "web.default.svc.cluster.local", dns.TypeA); resp.Rcode != dns.RcodeServerFailure {
 		t.Errorf("before the informers synced: rcode %s, want SERVFAIL (not a false NXDOMAIN)", dns.RcodeToString[resp.Rcode])
 	}
+}
+
+// client-go's streaming list retries an unreachable API server quietly, so
+// the server itself must say, while not ready, that it cannot reach it.
+func TestSaysWhileNotReadyThatTheAPIServerIsUnreachable(t *testing.T) {
+	closed, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := closed.Addr().String()
+	closed.Close() // nothing listens there now: connection refused
+	client, err := kubernetes.NewForConfig(&rest.Config{Host: "http://" + addr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var log syncBuffer
+	pc, ln := listen(t)
+	s, err := clusterdns.New(clusterdns.Config{Client: client, PacketConn: pc, Listener: ln,
+		WaitReportEvery: 20 * time.Millisecond, Logger: slog.New(slog.NewTextHandler(&log, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	}()
+	waitFor(t, 5*time.Second, "a log line naming the unreachable API server", func() bool {
+		out := log.String()
+		return strings.Contains(out, "cannot reach the API server") && strings.Contains(out, addr)
+	})
+}
+
+// syncBuffer is a bytes.Buffer the server's goroutines may log to while
+// the test reads it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
