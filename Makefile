@@ -25,10 +25,6 @@ FUZZTIME ?= 20s
 
 ifeq ($(IMPL),solutions)
 TAGS := -tags solutions
-else
-# A learner's run reports the kubectl specs skipped where kubectl is
-# missing; every other run (the kit's own CI above all) fails them.
-export OWNKUBE_E2E_KUBECTL_OPTIONAL ?= 1
 endif
 
 BIN := bin/ownkube

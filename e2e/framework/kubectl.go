@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -15,43 +16,39 @@ import (
 // KubectlTimeout bounds every Kubectl.Run.
 const KubectlTimeout = 30 * time.Second
 
-// OptionalKubectlEnv names the variable that lets a missing kubectl skip
-// the kubectl specs instead of failing them. Only a learner's run sets it
-// (make ... IMPL=exercises), where they are then reported as skipped, never
-// as passed; any other run, the kit's CI above all, fails them, so it can
-// never go green with the kubectl specs unrun.
-const OptionalKubectlEnv = "OWNKUBE_E2E_KUBECTL_OPTIONAL"
-
-// Kubectl is the stock kubectl, set up for the suite's cluster.
+// Kubectl is Kubernetes' own kubectl, set up for the suite's cluster: the
+// stock kubectl on PATH where there is one, else the same code linked into
+// the ownkube CLI (`ownkube kubectl`), so the kubectl specs run everywhere.
 type Kubectl struct {
 	path string
+	args []string // before kubectl's own: "kubectl" for the ownkube CLI
 	env  []string
 }
 
-// NewKubectl finds kubectl on PATH. Without one the spec fails, saying to
-// install it, unless OptionalKubectlEnv is set. Call it in a spec or a setup
-// node of specs labelled "kubectl".
+// NewKubectl finds kubectl: the stock one on PATH, else `ownkube kubectl`,
+// and says which. Call it in a spec or a setup node of specs labelled
+// "kubectl".
 func NewKubectl() *Kubectl {
 	GinkgoHelper()
-	path, err := exec.LookPath("kubectl")
-	if err != nil {
-		msg := "kubectl is not on PATH: this spec needs the stock kubectl (install it, e.g. with your package manager)"
-		if os.Getenv(OptionalKubectlEnv) == "" {
-			Fail(msg + "; set " + OptionalKubectlEnv + "=1 to report the kubectl specs as skipped instead")
-		}
-		Skip(msg)
-	}
-	return &Kubectl{path: path, env: append(os.Environ(),
+	k := &Kubectl{env: append(os.Environ(),
 		"KUBECONFIG="+Cluster().KubeconfigPath,
 		// A discovery cache of the spec's own, so no run reads another's.
 		"KUBECACHEDIR="+filepath.Join(GinkgoT().TempDir(), "kubecache"),
 	)}
+	if path, err := exec.LookPath("kubectl"); err == nil {
+		k.path = path
+		GinkgoWriter.Printf("kubectl: the stock one, %s\n", path)
+	} else {
+		k.path, k.args = CLI(), []string{"kubectl"}
+		GinkgoWriter.Printf("kubectl: none on PATH; `ownkube kubectl`, linked from k8s.io/kubectl (%s kubectl)\n", k.path)
+	}
+	return k
 }
 
 // Command is kubectl args, to run or start as the caller needs; ctx ending
 // kills it.
 func (k *Kubectl) Command(ctx context.Context, args ...string) *exec.Cmd {
-	cmd := exec.CommandContext(ctx, k.path, args...)
+	cmd := exec.CommandContext(ctx, k.path, append(slices.Clone(k.args), args...)...)
 	cmd.Env = k.env
 	cmd.WaitDelay = 5 * time.Second
 	return cmd

@@ -174,13 +174,13 @@ func judgeFile(reportFile string, p Plan) (StageVerdict, error) {
 
 // stageEnv is env for p's run on the stubs: the stage's scenario, the
 // exercises' images, p's reference, and nothing else that would let a spec
-// skip or run other code (a learner's optional kubectl, a mutant).
+// run other code (a mutant).
 func stageEnv(env []string, p Plan) []string {
 	var out []string
 	for _, kv := range env {
 		name, _, _ := strings.Cut(kv, "=")
 		switch name {
-		case "OWNKUBE_STAGE", "OWNKUBE_E2E_IMPL", "OWNKUBE_E2E_REFERENCE", "OWNKUBE_E2E_KUBECTL_OPTIONAL", "OWNKUBE_MUTANT":
+		case "OWNKUBE_STAGE", "OWNKUBE_E2E_IMPL", "OWNKUBE_E2E_REFERENCE", "OWNKUBE_MUTANT":
 			continue
 		}
 		out = append(out, kv)

@@ -154,9 +154,9 @@ func TestVerdictListsSlowFailures(t *testing.T) {
 
 func TestStageEnvDropsWhatWouldLetSpecsSkip(t *testing.T) {
 	env := stageEnv([]string{"PATH=/bin", "OWNKUBE_STAGE=9", "OWNKUBE_E2E_IMPL=solutions",
-		"OWNKUBE_E2E_KUBECTL_OPTIONAL=1", "OWNKUBE_E2E_REFERENCE=scheduler", "OWNKUBE_MUTANT=x/y"}, Plan{Stage: 4, Reference: []string{"apiserver"}})
+		"OWNKUBE_E2E_REFERENCE=scheduler", "OWNKUBE_MUTANT=x/y"}, Plan{Stage: 4, Reference: []string{"apiserver"}})
 	joined := strings.Join(env, " ")
-	for _, bad := range []string{"OWNKUBE_STAGE=9", "solutions", "KUBECTL_OPTIONAL", "scheduler", "MUTANT"} {
+	for _, bad := range []string{"OWNKUBE_STAGE=9", "solutions", "scheduler", "MUTANT"} {
 		if strings.Contains(joined, bad) {
 			t.Errorf("env keeps %s: %v", bad, env)
 		}
