@@ -351,6 +351,9 @@ func up(ctx context.Context, docker *client.Client, cfg Config, p *progress) (*C
 		c.Nodes = append(c.Nodes, nodeName(cfg.Name, i))
 	}
 	c.EtcdURL, c.APIServerURL = urls[Etcd], urls[APIServer]
+	for _, name := range cfg.Components { // as get reads them back
+		c.addComponentURL(name, urls[name])
+	}
 
 	if c.APIServerURL != "" {
 		if err := p.step("Writing kubeconfig", func() error {
