@@ -67,7 +67,7 @@ var _ = register(func() *cobra.Command {
 		"(PUT to this node's /pods/{namespace}/{name}; no API server at all, as in the kit's coupled stages)")
 	f.StringVar(&fl.pushAddress, "push-address", ":10250", "with --pod-source push: address of the node's pod API (and of its logs)")
 	f.StringVar(&fl.kubeconfig, "kubeconfig", "", "kubeconfig of the cluster")
-	f.StringVar(&fl.master, "master", "", "URL of the API server (overrides the kubeconfig's), e.g. https://apiserver:6443")
+	f.StringVar(&fl.master, "master", "", "URL of the API server (overrides the kubeconfig's); alone, for one without TLS, e.g. http://apiserver:6443")
 	f.StringVar(&fl.proxyKubeconfig, "proxy-kubeconfig", "", "kubeconfig of the proxy beside the kubelet, whose user (system:kube-proxy) "+
 		"its forwarders authenticate as too (default: the kubelet's)")
 	f.StringVar(&fl.nodeName, "node-name", "", "name of this node (default: the hostname)")

@@ -44,7 +44,7 @@ var _ = register(func() *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVar(&kubeconfig, "kubeconfig", "", "kubeconfig of the cluster")
-	f.StringVar(&master, "master", "", "URL of the API server (overrides the kubeconfig's), e.g. https://apiserver:6443")
+	f.StringVar(&master, "master", "", "URL of the API server (overrides the kubeconfig's); alone, for one without TLS, e.g. http://apiserver:6443")
 	f.StringVar(&clusterName, "cluster", "", "name of the cluster: forwarders carry it as a label (required)")
 	f.StringVar(&network, "network", "", "Docker network of the forwarders (default: ownkube-<cluster>)")
 	f.StringVar(&forwarderImage, "forwarder-image", "ownkube/forwarder:latest", "image of the ClusterIP forwarder containers")
