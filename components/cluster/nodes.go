@@ -43,6 +43,9 @@ type NodeConfig struct {
 	// Verbose has the kubelets log every action they take (--verbose):
 	// the kubelet's side of an e2e spec's timeline.
 	Verbose bool
+	// ForwarderImage is the image of the ClusterIP forwarders the nodes'
+	// proxies start (--forwarder-image); empty, the kubelet's default.
+	ForwarderImage string
 }
 
 // nodeName is the name of node i (from 1) of cluster: its container's name
@@ -74,6 +77,9 @@ func kubeletArgs(cfg Config, plan addressPlan, name string) []string {
 	}
 	if n.Verbose {
 		args = append(args, "--verbose")
+	}
+	if n.ForwarderImage != "" {
+		args = append(args, "--forwarder-image", n.ForwarderImage)
 	}
 	return args
 }
