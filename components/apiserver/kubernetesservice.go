@@ -30,8 +30,8 @@ import (
 // endpoints controllers leave a Service without a selector alone).
 const (
 	kubernetesService = "kubernetes"
-	// kubernetesPortName is kube's name for the port, though the API is
-	// served on plain HTTP until the cluster has TLS.
+	// kubernetesPortName is kube's name for the port: a cluster's API
+	// server serves TLS (its certificate names the Service's ClusterIP).
 	kubernetesPortName = "https"
 	kubernetesPort     = 443
 	// endpointsResync is how often the API server puts its endpoints

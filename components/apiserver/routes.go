@@ -39,6 +39,7 @@ func (s *Server) routes() (http.Handler, error) {
 	mux.HandleFunc("/apis", s.serveGroups)
 	mux.HandleFunc("/api/", s.serveAPI)
 	mux.HandleFunc("/apis/", s.serveAPI)
+	mux.HandleFunc("/apis/"+authenticationGV.Group+"/", s.serveAuthentication)
 	openapi, err := openAPIHandler()
 	if err != nil {
 		return nil, err

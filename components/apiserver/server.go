@@ -3,6 +3,7 @@ package apiserver
 import (
 	"cmp"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -62,6 +63,12 @@ type Config struct {
 	// Profiling serves Go's pprof profiles at /debug/pprof/, as
 	// kube-apiserver's --profiling does.
 	Profiling bool
+	// TLSCertFile and TLSKeyFile are the serving certificate and its key
+	// (PEM): given, the server speaks HTTPS only; empty, plain HTTP.
+	TLSCertFile, TLSKeyFile string
+	// ClientCAFile is the CA (PEM) whose client certificates authenticate
+	// their users; empty, nothing is authenticated. It needs TLS.
+	ClientCAFile string
 }
 
 // DefaultTolerationSeconds is the default of both toleration periods, as kube's.
@@ -73,7 +80,9 @@ type Server struct {
 	store   *storage.Store
 	log     *slog.Logger
 	handler http.Handler
-	ready   atomic.Bool
+	// tls is the serving configuration, nil for plain HTTP.
+	tls   *tls.Config
+	ready atomic.Bool
 	// nodePorts is the range NodePort Services' ports come from.
 	nodePorts portRange
 	// quotaLock holds a namespace's pod creations one at a time while it
@@ -100,7 +109,11 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.handler = s.logRequests(s.recoverPanics(h))
+	secured, err := s.secure(h)
+	if err != nil {
+		return nil, err
+	}
+	s.handler = s.logRequests(s.recoverPanics(secured))
 	return s, nil
 }
 
@@ -137,10 +150,17 @@ func (s *Server) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("apiserver: listen on %s: %w", s.cfg.Address, err)
 	}
-	srv := &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second, TLSConfig: s.TLSConfig(),
+		// As kube-apiserver's --http2-max-streams-per-connection: a client
+		// multiplexes all its watches on one connection.
+		HTTP2: &http.HTTP2Config{MaxConcurrentStreams: 1000}}
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
-		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		serve := srv.Serve
+		if srv.TLSConfig != nil {
+			serve = func(ln net.Listener) error { return srv.ServeTLS(ln, "", "") }
+		}
+		if err := serve(ln); !errors.Is(err, http.ErrServerClosed) {
 			return fmt.Errorf("apiserver: serve: %w", err)
 		}
 		return nil

@@ -17,6 +17,7 @@ var _ = register(func() *cobra.Command {
 	var (
 		etcdServers, bindAddress, serviceCIDR string
 		nodePortRange, advertiseAddress       string
+		tlsCertFile, tlsKeyFile, clientCAFile string
 		port                                  int
 		compaction                            time.Duration
 		notReadySeconds, unreachableSeconds   int64
@@ -56,6 +57,9 @@ var _ = register(func() *cobra.Command {
 				LogRequests:          logRequests,
 				Profiling:            profiling,
 				WatchSilenceTimeout:  watchSilence,
+				TLSCertFile:          tlsCertFile,
+				TLSKeyFile:           tlsKeyFile,
+				ClientCAFile:         clientCAFile,
 			})
 			if err != nil {
 				return err
@@ -67,7 +71,11 @@ var _ = register(func() *cobra.Command {
 	f.StringVar(&etcdServers, "etcd-servers", "http://127.0.0.1:2379", "etcd endpoints, comma separated")
 	f.StringVar(&bindAddress, "bind-address", "127.0.0.1", "address to listen on (0.0.0.0 inside a container)")
 	f.StringVar(&advertiseAddress, "advertise-address", "", "IP the kubernetes Service's endpoints name, where pods reach this server; empty is the default route's interface address")
-	f.IntVar(&port, "port", 6443, "port to serve the API on (plain HTTP)")
+	f.IntVar(&port, "port", 6443, "port to serve the API on (HTTPS with --tls-cert-file, else plain HTTP)")
+	f.StringVar(&tlsCertFile, "tls-cert-file", "", "serving certificate (PEM); with --tls-private-key-file the API is served over HTTPS only")
+	f.StringVar(&tlsKeyFile, "tls-private-key-file", "", "private key (PEM) of --tls-cert-file")
+	f.StringVar(&clientCAFile, "client-ca-file", "", "CA (PEM) whose client certificates authenticate their users (CN the user, O the groups); "+
+		"a request without one is answered 401, but for /healthz, /livez, /readyz and /version. Empty: no authentication")
 	f.DurationVar(&compaction, "etcd-compaction-interval", 5*time.Minute, "how often etcd history is compacted; 0 never")
 	f.StringVar(&serviceCIDR, "service-cluster-ip-range", "10.96.0.0/16", "range Services' cluster IPs come from")
 	f.Int64Var(&notReadySeconds, "default-not-ready-toleration-seconds", apiserver.DefaultTolerationSeconds,

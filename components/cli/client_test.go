@@ -27,7 +27,7 @@ func startCluster(t *testing.T) *testCluster {
 	t.Helper()
 	srv := apiservertest.Start(t, apiservertest.Options{})
 	path := filepath.Join(t.TempDir(), "kubeconfig")
-	if err := kubeconfig.Write(path, kubeconfig.New("test", srv.URL)); err != nil {
+	if err := kubeconfig.Write(path, kubeconfig.New("test", srv.URL, nil)); err != nil {
 		t.Fatal(err)
 	}
 	return &testCluster{t: t, srv: srv, kubeconfig: path}

@@ -67,7 +67,7 @@ var _ = register(func() *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVar(&kubeconfig, "kubeconfig", "", "kubeconfig of the cluster to manage")
-	f.StringVar(&master, "master", "", "URL of the API server (overrides the kubeconfig's), e.g. http://apiserver:6443")
+	f.StringVar(&master, "master", "", "URL of the API server (overrides the kubeconfig's); alone, for one without TLS, e.g. http://apiserver:6443")
 	f.StringSliceVar(&names, "controllers", nil, fmt.Sprintf("controllers to run (default all: %v)", controllers.Names()))
 	f.StringVar(&bindAddress, "bind-address", "127.0.0.1", "address to serve /healthz and /readyz on (0.0.0.0 inside a container)")
 	f.IntVar(&port, "port", 10257, "port to serve /healthz and /readyz on; 0 not at all")

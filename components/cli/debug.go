@@ -13,8 +13,10 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"k8s.io/client-go/rest"
 
 	"github.com/ownkube/ownkube/components/cluster"
+	"github.com/ownkube/ownkube/components/kubeconfig"
 )
 
 var _ = register(func() *cobra.Command {
@@ -64,7 +66,11 @@ func profileCommand() *cobra.Command {
 				output = fmt.Sprintf("%s-%s.pprof", args[0], kind)
 			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "Fetching the %s profile of %s%s…\n", kind, args[0], during(kind, seconds))
-			n, from, err := fetchProfile(cmd.Context(), urls, kind, seconds, output)
+			client, err := profileClient(c, args[0], seconds)
+			if err != nil {
+				return err
+			}
+			n, from, err := fetchProfile(cmd.Context(), client, urls, kind, seconds, output)
 			if err != nil {
 				return err
 			}
@@ -100,8 +106,7 @@ func profilePath(kind string, seconds int) string {
 
 // fetchProfile asks each replica in turn (a standby scheduler serves no
 // health port) and writes the first profile answered to output.
-func fetchProfile(ctx context.Context, urls []string, kind string, seconds int, output string) (int64, string, error) {
-	client := &http.Client{Timeout: time.Duration(seconds)*time.Second + 30*time.Second}
+func fetchProfile(ctx context.Context, client *http.Client, urls []string, kind string, seconds int, output string) (int64, string, error) {
 	var errs []error
 	for _, base := range urls {
 		n, err := fetchOne(ctx, client, base+profilePath(kind, seconds), output)
@@ -111,6 +116,27 @@ func fetchProfile(ctx context.Context, urls []string, kind string, seconds int, 
 		errs = append(errs, err)
 	}
 	return 0, "", fmt.Errorf("no replica answered with a profile (is it started with --profiling?): %w", errors.Join(errs...))
+}
+
+// profileClient is the HTTP client of component's profiles: the
+// kubeconfig's, with its CA and admin certificate, for the API server,
+// which serves its profiles to authenticated users only; a plain one for
+// the health ports of the others.
+func profileClient(c *cluster.Cluster, component string, seconds int) (*http.Client, error) {
+	timeout := time.Duration(seconds)*time.Second + 30*time.Second
+	if component != cluster.APIServer {
+		return &http.Client{Timeout: timeout}, nil
+	}
+	cfg, err := kubeconfig.RESTConfig(c.KubeconfigPath)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Timeout = timeout
+	client, err := rest.HTTPClientFor(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("the API server's client: %w", err)
+	}
+	return client, nil
 }
 
 func fetchOne(ctx context.Context, client *http.Client, url, output string) (int64, error) {

@@ -55,7 +55,7 @@ var _ = register(func() *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVar(&kubeconfig, "kubeconfig", "", "kubeconfig of the cluster")
-	f.StringVar(&master, "master", "", "URL of the API server (overrides the kubeconfig's), e.g. http://apiserver:6443")
+	f.StringVar(&master, "master", "", "URL of the API server (overrides the kubeconfig's); alone, for one without TLS, e.g. http://apiserver:6443")
 	f.StringVar(&domain, "domain", clusterdns.DefaultDomain, "the cluster domain, answered from the API")
 	f.StringVar(&address, "address", clusterdns.DefaultAddress, "address to serve DNS on, over UDP and TCP")
 	f.StringSliceVar(&upstreams, "upstream", nil, "resolvers (host:port) for names outside the cluster domain (default: those of --resolv-conf)")

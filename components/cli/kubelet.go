@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"fmt"
 	"log/slog"
 	"net/netip"
@@ -24,6 +25,7 @@ import (
 // kubeletFlags are the kubelet's command-line settings.
 type kubeletFlags struct {
 	kubeconfig, master, nodeName, clusterName, network, nodeIP, logAddress string
+	proxyKubeconfig                                                        string
 	cpu, memory, labels, clusterDomain                                     string
 	podSource, pushAddress                                                 string
 	clusterDNS                                                             []string
@@ -65,7 +67,9 @@ var _ = register(func() *cobra.Command {
 		"(PUT to this node's /pods/{namespace}/{name}; no API server at all, as in the kit's coupled stages)")
 	f.StringVar(&fl.pushAddress, "push-address", ":10250", "with --pod-source push: address of the node's pod API (and of its logs)")
 	f.StringVar(&fl.kubeconfig, "kubeconfig", "", "kubeconfig of the cluster")
-	f.StringVar(&fl.master, "master", "", "URL of the API server (overrides the kubeconfig's), e.g. http://apiserver:6443")
+	f.StringVar(&fl.master, "master", "", "URL of the API server (overrides the kubeconfig's); alone, for one without TLS, e.g. http://apiserver:6443")
+	f.StringVar(&fl.proxyKubeconfig, "proxy-kubeconfig", "", "kubeconfig of the proxy beside the kubelet, whose user (system:kube-proxy) "+
+		"its forwarders authenticate as too (default: the kubelet's)")
 	f.StringVar(&fl.nodeName, "node-name", "", "name of this node (default: the hostname)")
 	f.StringVar(&fl.clusterName, "cluster", "", "name of the cluster: every container started carries it as a label (required)")
 	f.StringVar(&fl.network, "network", "", "Docker network pods join (default: ownkube-<cluster>)")
@@ -88,16 +92,17 @@ var _ = register(func() *cobra.Command {
 
 // buildProxy is the proxy that runs beside the kubelet, named after the node.
 func (fl *kubeletFlags) buildProxy() (*proxy.Proxy, error) {
-	client, err := componentClient("proxy", fl.nodeName, fl.master, fl.kubeconfig)
+	kubeconfig := cmp.Or(fl.proxyKubeconfig, fl.kubeconfig)
+	client, err := componentClient("proxy", fl.nodeName, fl.master, kubeconfig)
 	if err != nil {
 		return nil, err
 	}
-	apiURL, err := apiServerURL(fl.master, fl.kubeconfig)
+	apiURL, apiTLS, err := forwarderAPI(fl.master, kubeconfig)
 	if err != nil {
 		return nil, err
 	}
 	return proxy.New(proxy.Config{Client: client, Cluster: fl.clusterName, Network: fl.network,
-		APIServerURL: apiURL, ForwarderImage: fl.forwarderImage, Identity: fl.nodeName, Logger: logger(fl.verbose)})
+		APIServerURL: apiURL, APITLS: apiTLS, ForwarderImage: fl.forwarderImage, Identity: fl.nodeName, Logger: logger(fl.verbose)})
 }
 
 // The kubelet's pod sources (--pod-source).

@@ -5,6 +5,7 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/ownkube/ownkube/components/proxy"
@@ -29,11 +30,11 @@ var _ = register(func() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			apiURL, err := apiServerURL(master, kubeconfig)
+			apiURL, apiTLS, err := forwarderAPI(master, kubeconfig)
 			if err != nil {
 				return err
 			}
-			p, err := proxy.New(proxy.Config{Client: client, Cluster: clusterName, Network: network, APIServerURL: apiURL,
+			p, err := proxy.New(proxy.Config{Client: client, Cluster: clusterName, Network: network, APIServerURL: apiURL, APITLS: apiTLS,
 				ForwarderImage: forwarderImage, Identity: identity, ListenIP: listenIP, Logger: logger(verbose)})
 			if err != nil {
 				return err
@@ -43,7 +44,7 @@ var _ = register(func() *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVar(&kubeconfig, "kubeconfig", "", "kubeconfig of the cluster")
-	f.StringVar(&master, "master", "", "URL of the API server (overrides the kubeconfig's), e.g. http://apiserver:6443")
+	f.StringVar(&master, "master", "", "URL of the API server (overrides the kubeconfig's); alone, for one without TLS, e.g. http://apiserver:6443")
 	f.StringVar(&clusterName, "cluster", "", "name of the cluster: forwarders carry it as a label (required)")
 	f.StringVar(&network, "network", "", "Docker network of the forwarders (default: ownkube-<cluster>)")
 	f.StringVar(&forwarderImage, "forwarder-image", "ownkube/forwarder:latest", "image of the ClusterIP forwarder containers")
@@ -53,12 +54,20 @@ var _ = register(func() *cobra.Command {
 	return cmd
 })
 
-// apiServerURL is the API server's URL as the kubeconfig or --master names
-// it, which forwarders use to reach it on the cluster network.
-func apiServerURL(master, kubeconfig string) (string, error) {
+// forwarderAPI is the API server's URL as the kubeconfig or --master names
+// it, which forwarders use to reach it on the cluster network, and, for an
+// API server that authenticates client certificates, the kubeconfig's CA
+// and client certificate, which they authenticate with.
+func forwarderAPI(master, kubeconfig string) (string, *proxy.TLSFiles, error) {
 	cfg, err := clientcmd.BuildConfigFromFlags(master, kubeconfig)
 	if err != nil {
-		return "", fmt.Errorf("load client config: %w", err)
+		return "", nil, fmt.Errorf("load client config: %w", err)
 	}
-	return cfg.Host, nil
+	if err := rest.LoadTLSFiles(cfg); err != nil {
+		return "", nil, fmt.Errorf("load the kubeconfig's TLS files: %w", err)
+	}
+	if len(cfg.CertData) == 0 {
+		return cfg.Host, nil, nil
+	}
+	return cfg.Host, &proxy.TLSFiles{CA: cfg.CAData, Cert: cfg.CertData, Key: cfg.KeyData}, nil
 }

@@ -74,7 +74,7 @@ var _ = register(func() *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVar(&kubeconfig, "kubeconfig", "", "kubeconfig of the cluster to schedule for")
-	f.StringVar(&master, "master", "", "URL of the API server (overrides the kubeconfig's), e.g. http://apiserver:6443")
+	f.StringVar(&master, "master", "", "URL of the API server (overrides the kubeconfig's); alone, for one without TLS, e.g. http://apiserver:6443")
 	f.StringVar(&schedulerName, "scheduler-name", "default-scheduler", "place the pods whose spec.schedulerName is this")
 	f.StringVar(&bindAddress, "bind-address", "127.0.0.1", "address to serve /healthz and /readyz on (0.0.0.0 inside a container)")
 	f.IntVar(&port, "port", 10259, "port to serve /healthz and /readyz on; 0 not at all")

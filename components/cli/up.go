@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ownkube/ownkube/components/cluster"
+	"github.com/ownkube/ownkube/components/images"
 )
 
 var _ = register(func() *cobra.Command {
@@ -18,6 +19,13 @@ var _ = register(func() *cobra.Command {
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg.Progress = cmd.OutOrStdout()
+			// The forwarder `ownkube images` built beside the image, which
+			// carries $OWNKUBE_IMAGE_TAG_SUFFIX as the ownkube image does.
+			forwarder, err := images.Tag("forwarder", "")
+			if err != nil {
+				return err
+			}
+			cfg.Node.ForwarderImage = forwarder
 			c, err := cluster.Up(cmd.Context(), cfg)
 			if err != nil {
 				return err

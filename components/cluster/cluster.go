@@ -144,7 +144,9 @@ func validateName(name string) error {
 // as JSON between the e2e suite's processes.
 type Cluster struct {
 	Name string `json:"name"`
-	// APIServerURL is http://127.0.0.1:<port>; empty if no API server runs.
+	// APIServerURL is https://127.0.0.1:<port>; empty if no API server
+	// runs. It serves TLS with a certificate of the cluster's CA and
+	// answers only clients with a certificate of it: use KubeconfigPath.
 	APIServerURL string `json:"apiServerURL,omitempty"`
 	// EtcdURL is http://127.0.0.1:<port>, etcd's client port published for
 	// tests and benchmarks that read etcd directly.
@@ -165,7 +167,7 @@ type Cluster struct {
 	// ServiceCIDR), the nameserver of pods with dnsPolicy ClusterFirst;
 	// empty if it does not run.
 	DNS string `json:"dns,omitempty"`
-	// ComponentURLs are, by control-plane component, the http URLs on
+	// ComponentURLs are, by control-plane component, the URLs on
 	// 127.0.0.1 of each replica's published port (its API or health port,
 	// where --profiling serves /debug/pprof/).
 	ComponentURLs map[string][]string `json:"componentURLs,omitempty"`
@@ -343,6 +345,11 @@ func up(ctx context.Context, docker *client.Client, cfg Config, p *progress) (*C
 		c.DNS = plan.DNS.String()
 	}
 
+	if slices.Contains(cfg.Components, APIServer) {
+		if err := p.step("Making the cluster's certificate authority", func() error { return makeCA(cfg.Name) }); err != nil {
+			return nil, err
+		}
+	}
 	urls, err := startAll(ctx, docker, cfg, plan, p)
 	if err != nil {
 		return nil, err
@@ -362,7 +369,11 @@ func up(ctx context.Context, docker *client.Client, cfg Config, p *progress) (*C
 				return err
 			}
 			c.KubeconfigPath = path
-			return kubeconfig.Write(path, kubeconfig.New(cfg.Name, c.APIServerURL))
+			admin, err := adminKubeconfig(cfg.Name, c.APIServerURL)
+			if err != nil {
+				return err
+			}
+			return kubeconfig.Write(path, admin)
 		}); err != nil {
 			return nil, err
 		}
@@ -425,7 +436,7 @@ func get(ctx context.Context, docker *client.Client, name string) (*Cluster, err
 		if ctr.State != container.StateRunning {
 			return nil, fmt.Errorf("cluster %q is %w: container %s is %s", name, errUnhealthy, displayName(ctr), ctr.State)
 		}
-		url := publishedURL(ctr, comp.Port)
+		url := publishedURL(ctr, comp)
 		c.addComponentURL(comp.Name, url)
 		switch comp.Name {
 		case Etcd:
@@ -470,14 +481,15 @@ func hasNoComponents(networks []network.Summary, name string) bool {
 	return false
 }
 
-// publishedURL is the http URL on 127.0.0.1 where ctr's port is published.
-func publishedURL(ctr container.Summary, port int) string {
+// publishedURL is the URL on 127.0.0.1 where ctr, a container of comp, is
+// published: https for a component serving TLS.
+func publishedURL(ctr container.Summary, comp component) string {
 	for _, p := range ctr.Ports {
-		if int(p.PrivatePort) == port && p.PublicPort != 0 && p.Type == "tcp" {
+		if int(p.PrivatePort) == comp.Port && p.PublicPort != 0 && p.Type == "tcp" {
 			if ip, err := netip.ParseAddr(p.IP); err == nil && ip.Is6() {
 				continue
 			}
-			return fmt.Sprintf("http://127.0.0.1:%d", p.PublicPort)
+			return fmt.Sprintf("%s://127.0.0.1:%d", comp.scheme(), p.PublicPort)
 		}
 	}
 	return ""

@@ -86,6 +86,9 @@ type component struct {
 	Name  string
 	Port  int    // served inside the container on all interfaces
 	Ready string // GET path answering 200 when ready
+	// TLS marks a component serving HTTPS with a certificate of the
+	// cluster's CA (the API server): it is awaited and published so.
+	TLS bool
 	// DataDir, if set, is where the component keeps state: a volume owned
 	// by the cluster, or a tmpfs with Config.EtcdEphemeral.
 	DataDir string
@@ -126,8 +129,9 @@ var controlPlane = []component{
 		Name:  APIServer,
 		Port:  6443,
 		Ready: "/readyz",
+		TLS:   true,
 		Args: func(cfg Config, plan addressPlan) []string {
-			return append([]string{
+			args := append([]string{
 				"apiserver",
 				"--etcd-servers", "http://etcd:2379",
 				"--bind-address", "0.0.0.0",
@@ -139,7 +143,8 @@ var controlPlane = []component{
 				"--watch-silence-timeout", "30s",
 				// On, as in Kubernetes' components, for `ownkube debug profile`.
 				"--profiling",
-			}, cfg.APIServer.args()...)
+			}, apiServerFlags()...)
+			return append(args, cfg.APIServer.args()...)
 		},
 	},
 	{
@@ -147,7 +152,7 @@ var controlPlane = []component{
 		Port:  10259,
 		Ready: "/healthz",
 		Args: func(Config, addressPlan) []string {
-			return []string{"scheduler", "--master", "http://apiserver:6443", "--bind-address", "0.0.0.0", "--port", "10259", "--profiling"}
+			return []string{"scheduler", "--kubeconfig", containerKubeconfig, "--bind-address", "0.0.0.0", "--port", "10259", "--profiling"}
 		},
 	},
 	{
@@ -155,7 +160,7 @@ var controlPlane = []component{
 		Port:  10257,
 		Ready: "/healthz",
 		Args: func(cfg Config, _ addressPlan) []string {
-			return append([]string{"controller-manager", "--master", "http://apiserver:6443", "--bind-address", "0.0.0.0", "--port", "10257", "--profiling"},
+			return append([]string{"controller-manager", "--kubeconfig", containerKubeconfig, "--bind-address", "0.0.0.0", "--port", "10257", "--profiling"},
 				cfg.ControllerManager.args()...)
 		},
 	},
@@ -167,7 +172,7 @@ var controlPlane = []component{
 		Ready:   "/readyz",
 		FixedIP: func(plan addressPlan) netip.Addr { return plan.DNS },
 		Args: func(Config, addressPlan) []string {
-			return []string{"dns", "--master", "http://apiserver:6443", "--domain", ClusterDomain,
+			return []string{"dns", "--kubeconfig", containerKubeconfig, "--domain", ClusterDomain,
 				"--bind-address", "0.0.0.0", "--health-port", "8080", "--profiling"}
 		},
 	},

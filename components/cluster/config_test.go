@@ -57,7 +57,8 @@ func TestComponentArgs(t *testing.T) {
 	api, _ := lookupComponent(APIServer)
 	got := strings.Join(api.Args(cfg, planFor(100)), " ")
 	want := "apiserver --etcd-servers http://etcd:2379 --bind-address 0.0.0.0 --port 6443 " +
-		"--service-cluster-ip-range 10.100.128.0/17 --etcd-compaction-interval 2s --watch-silence-timeout 30s --profiling"
+		"--service-cluster-ip-range 10.100.128.0/17 --etcd-compaction-interval 2s --watch-silence-timeout 30s --profiling " +
+		"--tls-cert-file /etc/ownkube/pki/apiserver.crt --tls-private-key-file /etc/ownkube/pki/apiserver.key --client-ca-file /etc/ownkube/pki/ca.crt"
 	if got != want {
 		t.Errorf("apiserver args:\n got %s\nwant %s", got, want)
 	}
@@ -87,10 +88,14 @@ func TestPublishedURL(t *testing.T) {
 		{IP: "::1", PrivatePort: 6443, PublicPort: 40000, Type: "tcp"},
 		{IP: "127.0.0.1", PrivatePort: 6443, PublicPort: 40001, Type: "tcp"},
 	}}
-	if got := publishedURL(c, 6443); got != "http://127.0.0.1:40001" {
-		t.Errorf("publishedURL = %q", got)
+	api, _ := lookupComponent(APIServer)
+	if got := publishedURL(c, api); got != "https://127.0.0.1:40001" {
+		t.Errorf("publishedURL = %q, want https: the API server serves TLS", got)
 	}
-	if got := publishedURL(c, 2379); got != "" {
+	if got := publishedURL(c, component{Port: 6443}); got != "http://127.0.0.1:40001" {
+		t.Errorf("publishedURL of a plain component = %q", got)
+	}
+	if got := publishedURL(c, component{Port: 2379}); got != "" {
 		t.Errorf("unpublished port: %q", got)
 	}
 }
@@ -106,7 +111,7 @@ func TestKubeletArgsCarryTheNodeSettings(t *testing.T) {
 	cfg, _ := Config{Name: "c", Nodes: 1, Node: NodeConfig{CPU: "3", Pods: 20, BackoffBase: time.Second, Verbose: true}}.withDefaults()
 	got := " " + strings.Join(kubeletArgs(cfg, planFor(100), nodeName("c", 1)), " ") + " "
 	for _, want := range []string{" kubelet ", " --cluster c ", " --node-name c-node-1 ", " --network ownkube-c ",
-		" --cpu 3 ", " --pods 20 ", " --backoff-base 1s ", " --master http://apiserver:6443 ", " --verbose ",
+		" --cpu 3 ", " --pods 20 ", " --backoff-base 1s ", " --kubeconfig /etc/ownkube/kubeconfig ", " --proxy-kubeconfig /etc/ownkube/proxy.kubeconfig ", " --verbose ",
 		" --cluster-dns 10.100.128.10 ", " --cluster-domain cluster.local "} {
 		if !strings.Contains(got, want) {
 			t.Errorf("kubelet args %q lack %q", got, want)

@@ -15,7 +15,13 @@
 //     etcd itself), each published on 127.0.0.1 only and awaited over HTTP;
 //     the cluster DNS at a fixed address, the tenth of the Service range
 //     (Cluster.DNS), which the kubelets give pods as their nameserver;
-//  4. writes ~/.ownkube/<name>/kubeconfig.
+//  4. writes ~/.ownkube/<name>/kubeconfig, whose user is kubernetes-admin in
+//     system:masters.
+//
+// Before the components start, a cluster with an API server gets a CA of
+// its own in ~/.ownkube/<name>/pki; each container is copied the
+// certificates it needs before it starts (certs.go), and the API server,
+// awaited over HTTPS, authenticates every client by its certificate.
 //
 // If any step fails, Up removes everything it created before returning.
 //

@@ -43,6 +43,9 @@ type NodeConfig struct {
 	// Verbose has the kubelets log every action they take (--verbose):
 	// the kubelet's side of an e2e spec's timeline.
 	Verbose bool
+	// ForwarderImage is the image of the ClusterIP forwarders the nodes'
+	// proxies start (--forwarder-image); empty, the kubelet's default.
+	ForwarderImage string
 }
 
 // nodeName is the name of node i (from 1) of cluster: its container's name
@@ -51,7 +54,8 @@ func nodeName(cluster string, i int) string { return fmt.Sprintf("%s-node-%d", c
 
 // kubeletArgs is the command line of a node's kubelet.
 func kubeletArgs(cfg Config, plan addressPlan, name string) []string {
-	args := []string{"kubelet", "--master", "http://apiserver:6443", "--cluster", cfg.Name, "--node-name", name,
+	args := []string{"kubelet", "--kubeconfig", containerKubeconfig, "--proxy-kubeconfig", containerProxyKubeconfig,
+		"--cluster", cfg.Name, "--node-name", name,
 		"--network", networkName(cfg.Name), "--log-address", ":10250"}
 	if slices.Contains(cfg.Components, DNS) {
 		args = append(args, "--cluster-dns", plan.DNS.String(), "--cluster-domain", ClusterDomain)
@@ -74,6 +78,9 @@ func kubeletArgs(cfg Config, plan addressPlan, name string) []string {
 	if n.Verbose {
 		args = append(args, "--verbose")
 	}
+	if n.ForwarderImage != "" {
+		args = append(args, "--forwarder-image", n.ForwarderImage)
+	}
 	return args
 }
 
@@ -86,6 +93,10 @@ func startNode(ctx context.Context, cfg Config, plan addressPlan, i int) error {
 	labels := Labels(cfg.Name, Node)
 	labels[LabelNode] = name
 	socket := dockerSocket()
+	files, err := nodeFiles(cfg, name)
+	if err != nil {
+		return fmt.Errorf("start node %s: %w", name, err)
+	}
 	req := testcontainers.GenericContainerRequest{
 		ContainerRequest: testcontainers.ContainerRequest{
 			Image:          cfg.imageOf(Kubelet),
@@ -94,6 +105,7 @@ func startNode(ctx context.Context, cfg Config, plan addressPlan, i int) error {
 			Cmd:            kubeletArgs(cfg, plan, name),
 			Labels:         labels,
 			Env:            containerEnv(map[string]string{"DOCKER_HOST": "unix:///var/run/docker.sock"}),
+			Files:          files,
 			Networks:       []string{netName},
 			NetworkAliases: map[string][]string{netName: {name}},
 			HostConfigModifier: func(hc *container.HostConfig) {

@@ -218,7 +218,7 @@ func PushNodes(ctx context.Context, cluster string) ([]PushNode, error) {
 		n := PushNode{Name: c.Labels[LabelNode], Cluster: cluster, Container: displayName(c), State: string(c.State),
 			Created: time.Unix(c.Created, 0)}
 		if c.State == container.StateRunning {
-			n.URL = publishedURL(c, PushPort)
+			n.URL = publishedURL(c, component{Port: PushPort})
 		}
 		nodes = append(nodes, n)
 	}

@@ -3,6 +3,8 @@ package cluster
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -86,6 +88,14 @@ func startComponent(ctx context.Context, docker *client.Client, cfg Config, plan
 	if err != nil {
 		return "", err
 	}
+	files, err := componentFiles(cfg, plan, comp.Name)
+	if err != nil {
+		return "", fmt.Errorf("start %s: %w", comp.Name, err)
+	}
+	ready, err := readyStrategy(cfg, comp, port)
+	if err != nil {
+		return "", fmt.Errorf("start %s: %w", comp.Name, err)
+	}
 	req := testcontainers.GenericContainerRequest{
 		ContainerRequest: testcontainers.ContainerRequest{
 			Image:          cfg.imageOf(comp.Name),
@@ -97,12 +107,13 @@ func startComponent(ctx context.Context, docker *client.Client, cfg Config, plan
 			ExposedPorts:   []string{string(port)},
 			Tmpfs:          tmpfs,
 			Env:            containerEnv(nil),
+			Files:          files,
 			HostConfigModifier: func(hc *container.HostConfig) {
 				hc.NetworkMode = container.NetworkMode(netName)
 				hc.Mounts = append(hc.Mounts, mounts...)
 				hc.PortBindings = nat.PortMap{port: {{HostIP: "127.0.0.1", HostPort: comp.hostPort(cfg)}}}
 			},
-			WaitingFor: wait.ForHTTP(comp.Ready).WithPort(port).WithStartupTimeout(cfg.StartupTimeout),
+			WaitingFor: ready,
 		},
 		Started: true,
 		Logger:  log.New(io.Discard, "", 0),
@@ -125,7 +136,32 @@ func startComponent(ctx context.Context, docker *client.Client, cfg Config, plan
 	if err != nil {
 		return "", fmt.Errorf("start %s: published port: %w", comp.Name, err)
 	}
-	return "http://127.0.0.1:" + mapped.Port(), nil
+	return comp.scheme() + "://127.0.0.1:" + mapped.Port(), nil
+}
+
+// scheme is how comp is reached: https for a component that serves TLS.
+func (c component) scheme() string {
+	if c.TLS {
+		return "https"
+	}
+	return "http"
+}
+
+// readyStrategy awaits comp's ready path; over TLS for a component that
+// serves it, trusting the cluster's CA only (its certificate names
+// localhost, whatever address testcontainers dials).
+func readyStrategy(cfg Config, comp component, port nat.Port) (*wait.HTTPStrategy, error) {
+	strategy := wait.ForHTTP(comp.Ready).WithPort(port).WithStartupTimeout(cfg.StartupTimeout)
+	if !comp.TLS {
+		return strategy, nil
+	}
+	ca, err := loadCA(cfg.Name)
+	if err != nil {
+		return nil, err
+	}
+	roots := x509.NewCertPool()
+	roots.AddCert(ca.Cert)
+	return strategy.WithTLS(true, &tls.Config{RootCAs: roots, ServerName: "localhost", MinVersion: tls.VersionTLS12}), nil
 }
 
 // dataMounts gives comp's DataDir a tmpfs, with Config.EtcdEphemeral, or

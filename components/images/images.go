@@ -73,7 +73,8 @@ var table = []image{
 	{Name: "crasher", Repository: "ownkube/crasher", Package: "./components/images/crasher"},
 	{Name: "probe", Repository: "ownkube/probe", Package: "./components/images/probe", Suffixed: true},
 	// The ClusterIP forwarder: standard library only, like the workloads.
-	{Name: "forwarder", Repository: "ownkube/forwarder", Package: "./components/images/forwarder"},
+	// Suffixed: its flags follow the proxy of the same tree (-ca-file …).
+	{Name: "forwarder", Repository: "ownkube/forwarder", Package: "./components/images/forwarder", Suffixed: true},
 }
 
 // Names lists the images Build knows, in table order.

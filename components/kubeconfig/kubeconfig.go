@@ -40,18 +40,40 @@ func Path(cluster string) (string, error) {
 // kubeconfig, as kind does: ownkube-<cluster>.
 func ContextName(cluster string) string { return "ownkube-" + cluster }
 
+// Credentials are what a kubeconfig holds to reach an API server that
+// serves TLS and authenticates client certificates, all PEM: the CA that
+// signed the server's certificate, and the user's certificate and key.
+// They are embedded (certificate-authority-data, client-certificate-data,
+// client-key-data), so the kubeconfig is one file to copy.
+type Credentials struct {
+	CA, ClientCert, ClientKey []byte
+}
+
 // New returns the kubeconfig of cluster whose API server is at server
-// (http://127.0.0.1:<port>): one cluster entry, one user with no
-// credentials (the API server does not authenticate), and one context joining
-// them, set current.
-func New(cluster, server string) *clientcmdapi.Config {
+// (https://127.0.0.1:<port>, or http:// for a server without TLS): one
+// cluster entry, one user holding creds (none if nil), and one context
+// joining them, set current.
+func New(cluster, server string, creds *Credentials) *clientcmdapi.Config {
 	name := ContextName(cluster)
 	cfg := clientcmdapi.NewConfig()
 	cfg.Clusters[name] = &clientcmdapi.Cluster{Server: server}
 	cfg.AuthInfos[name] = &clientcmdapi.AuthInfo{}
+	if creds != nil {
+		cfg.Clusters[name].CertificateAuthorityData = creds.CA
+		cfg.AuthInfos[name] = &clientcmdapi.AuthInfo{ClientCertificateData: creds.ClientCert, ClientKeyData: creds.ClientKey}
+	}
 	cfg.Contexts[name] = &clientcmdapi.Context{Cluster: name, AuthInfo: name}
 	cfg.CurrentContext = name
 	return cfg
+}
+
+// Encode is cfg as kubeconfig YAML, for a file to copy into a container.
+func Encode(cfg *clientcmdapi.Config) ([]byte, error) {
+	data, err := clientcmd.Write(*cfg)
+	if err != nil {
+		return nil, fmt.Errorf("kubeconfig: encode: %w", err)
+	}
+	return data, nil
 }
 
 // Write writes cfg to path, creating its directory; the file is readable by

@@ -11,7 +11,7 @@ import (
 
 func TestWriteThenLoad(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "probe", "kubeconfig")
-	if err := Write(path, New("probe", "http://127.0.0.1:41234")); err != nil {
+	if err := Write(path, New("probe", "http://127.0.0.1:41234", nil)); err != nil {
 		t.Fatal(err)
 	}
 
@@ -67,5 +67,28 @@ func TestPath(t *testing.T) {
 	}
 	if p != "/home/learner/.ownkube/demo/kubeconfig" {
 		t.Errorf("Path = %q", p)
+	}
+}
+
+func TestCredentialsAreEmbedded(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "kubeconfig")
+	creds := &Credentials{CA: []byte("ca-pem"), ClientCert: []byte("cert-pem"), ClientKey: []byte("key-pem")}
+	if err := Write(path, New("probe", "https://127.0.0.1:41234", creds)); err != nil {
+		t.Fatal(err)
+	}
+	loaded, err := clientcmd.LoadFromFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, u := loaded.Clusters["ownkube-probe"], loaded.AuthInfos["ownkube-probe"]
+	if string(c.CertificateAuthorityData) != "ca-pem" || string(u.ClientCertificateData) != "cert-pem" || string(u.ClientKeyData) != "key-pem" {
+		t.Errorf("cluster %+v, user %+v: the credentials are not embedded", c, u)
+	}
+	data, err := Encode(New("probe", "https://apiserver:6443", creds))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), "client-key-data:") || !strings.Contains(string(data), "server: https://apiserver:6443") {
+		t.Errorf("Encode:\n%s", data)
 	}
 }

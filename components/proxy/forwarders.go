@@ -1,6 +1,8 @@
 package proxy
 
 import (
+	"archive/tar"
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -125,6 +127,9 @@ func (f *forwarders) specFor(svc *corev1.Service) (forwarderSpec, bool) {
 		return forwarderSpec{}, false
 	}
 	args := []string{"-api", f.cfg.APIServerURL, "-namespace", svc.Namespace, "-service", svc.Name}
+	if f.cfg.APITLS != nil {
+		args = append(args, "-ca-file", forwarderCA, "-cert-file", forwarderCert, "-key-file", forwarderKey)
+	}
 	ports := 0
 	for _, p := range svc.Spec.Ports {
 		if p.Protocol == "" || p.Protocol == corev1.ProtocolTCP {
@@ -164,12 +169,50 @@ func (f *forwarders) start(ctx context.Context, w forwarderSpec) error {
 	if err != nil {
 		return fmt.Errorf("create forwarder %s at %s: %w", w.name, w.ip, err)
 	}
+	if err := f.copyTLSFiles(ctx, created.ID); err != nil {
+		_ = f.docker.ContainerRemove(ctx, created.ID, container.RemoveOptions{Force: true})
+		return fmt.Errorf("copy the API's TLS files into forwarder %s: %w", w.name, err)
+	}
 	if err := f.docker.ContainerStart(ctx, created.ID, container.StartOptions{}); err != nil {
 		_ = f.docker.ContainerRemove(ctx, created.ID, container.RemoveOptions{Force: true})
 		return fmt.Errorf("start forwarder %s at %s: %w", w.name, w.ip, err)
 	}
 	f.log.Info("started forwarder", "container", w.name, "ip", w.ip, "service", w.namespace+"/"+w.service)
 	return nil
+}
+
+// Where a forwarder finds the proxy's TLS files (Config.APITLS).
+const (
+	forwarderCA   = "/etc/ownkube/ca.crt"
+	forwarderCert = "/etc/ownkube/client.crt"
+	forwarderKey  = "/etc/ownkube/client.key"
+)
+
+// copyTLSFiles puts Config.APITLS into the created container id, before
+// it starts: its image is scratch, with no shell to receive them otherwise.
+func (f *forwarders) copyTLSFiles(ctx context.Context, id string) error {
+	t := f.cfg.APITLS
+	if t == nil {
+		return nil
+	}
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for _, file := range []struct {
+		path string
+		data []byte
+		mode int64
+	}{{forwarderCA, t.CA, 0o644}, {forwarderCert, t.Cert, 0o644}, {forwarderKey, t.Key, 0o600}} {
+		if err := tw.WriteHeader(&tar.Header{Name: file.path, Mode: file.mode, Size: int64(len(file.data))}); err != nil {
+			return err
+		}
+		if _, err := tw.Write(file.data); err != nil {
+			return err
+		}
+	}
+	if err := tw.Close(); err != nil {
+		return err
+	}
+	return f.docker.CopyToContainer(ctx, id, "/", &buf, container.CopyToContainerOptions{})
 }
 
 func firstOr(names []string) string {

@@ -34,8 +34,12 @@ type Config struct {
 	// Network is the cluster's Docker network; default ownkube-<Cluster>.
 	Network string
 	// APIServerURL is the API server as forwarders reach it on Network,
-	// e.g. http://apiserver:6443.
+	// e.g. https://apiserver:6443.
 	APIServerURL string
+	// APITLS, if set, is what forwarders need to reach an API server that
+	// serves TLS and authenticates its clients: the proxy's own CA and
+	// client certificate, copied into each forwarder container.
+	APITLS *TLSFiles
 	// ForwarderImage is the forwarder containers' image; default
 	// ownkube/forwarder:latest.
 	ForwarderImage string
@@ -51,6 +55,12 @@ type Config struct {
 	NoForwarders bool
 	// Logger receives the proxy's lines; nil means slog's default.
 	Logger *slog.Logger
+}
+
+// TLSFiles are PEM: the CA of the API server's certificate, and a client
+// certificate and its key.
+type TLSFiles struct {
+	CA, Cert, Key []byte
 }
 
 // Proxy serves NodePorts and, while it leads, keeps the forwarders.

@@ -21,6 +21,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	utilrand "k8s.io/apimachinery/pkg/util/rand"
 	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
 
 	"github.com/ownkube/ownkube/e2e/framework"
@@ -230,7 +231,11 @@ func rawRequest(ctx context.Context, method, path, contentType string, body []by
 		req.Header.Set("Content-Type", contentType)
 	}
 	req.Header.Set("Accept", "application/json")
-	client := &http.Client{Timeout: 30 * time.Second}
+	// The suite's TLS credentials (the CA, the admin's certificate), with
+	// none of client-go's encoding or rate limits.
+	client, err := rest.HTTPClientFor(framework.RESTConfig())
+	Expect(err).NotTo(HaveOccurred())
+	client.Timeout = 30 * time.Second
 	resp, err := client.Do(req)
 	Expect(err).NotTo(HaveOccurred(), "%s %s", method, path)
 	defer resp.Body.Close()

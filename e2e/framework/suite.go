@@ -78,6 +78,10 @@ func clusterConfig(name, image string, compaction time.Duration) (cluster.Config
 	if err != nil {
 		return cluster.Config{}, err
 	}
+	forwarder, err := images.Tag("forwarder", implUnderTest())
+	if err != nil {
+		return cluster.Config{}, err
+	}
 	return cluster.Config{
 		Name:                   name,
 		Image:                  image,
@@ -91,6 +95,8 @@ func clusterConfig(name, image string, compaction time.Duration) (cluster.Config
 			HeartbeatInterval: HeartbeatInterval,
 			// A failing spec's timeline shows each kubelet action.
 			Verbose: true,
+			// The forwarder of this tree, built beside its image.
+			ForwarderImage: forwarder,
 		},
 		APIServer: cluster.APIServerConfig{
 			DefaultNotReadyTolerationSeconds:    TolerationSeconds,

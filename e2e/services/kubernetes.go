@@ -26,11 +26,15 @@ var _ = Describe("The kubernetes Service", serviceLabels, Label("given"), func()
 		Expect(ip).NotTo(BeNil(), "cluster IP %q", svc.Spec.ClusterIP)
 		Expect(ip[3]).To(BeEquivalentTo(1), "the kubernetes Service holds the first address of the range, as 10.96.0.1")
 
-		By("asking " + svc.Spec.ClusterIP + ":443 for the API server's version, from the cluster network")
+		By("asking https://" + svc.Spec.ClusterIP + ":443 for the API server's version, from the cluster network, " +
+			"trusting the cluster's CA: the API server's certificate names the Service's ClusterIP")
 		want, err := framework.Client().Discovery().ServerVersion()
 		Expect(err).NotTo(HaveOccurred())
+		ca := string(framework.RESTConfig().CAData)
+		Expect(ca).NotTo(BeEmpty(), "the suite's kubeconfig should carry the cluster's CA")
 		Eventually(ctx, func(g Gomega) {
-			out, code, err := framework.Probe(ctx, "http", "http://"+net.JoinHostPort(svc.Spec.ClusterIP, "443")+"/version", "-timeout", probeTimeout.String())
+			out, code, err := framework.Probe(ctx, "http", "https://"+net.JoinHostPort(svc.Spec.ClusterIP, "443")+"/version",
+				"-ca-pem", ca, "-timeout", probeTimeout.String())
 			g.Expect(err).NotTo(HaveOccurred())
 			g.Expect(code).To(BeZero(), "probe of the kubernetes Service: %s", out)
 			var got version.Info

@@ -6,7 +6,9 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net"
 	"net/http/httptest"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -15,6 +17,7 @@ import (
 
 	"github.com/ownkube/ownkube/components/apiserver"
 	"github.com/ownkube/ownkube/components/etcd/etcdtest"
+	"github.com/ownkube/ownkube/components/pki"
 	"github.com/ownkube/ownkube/components/storage"
 )
 
@@ -24,6 +27,9 @@ type Server struct {
 	Config *rest.Config
 	Client kubernetes.Interface
 	Etcd   *etcdtest.Server
+	// CA signed the server's certificate and authenticates its clients;
+	// nil unless Options.TLS. Config then carries its admin's certificate.
+	CA *pki.CA
 }
 
 // Options tune the server for a test.
@@ -47,6 +53,10 @@ type Options struct {
 	WatchSilenceTimeout time.Duration
 	// Profiling serves /debug/pprof/ (Config.Profiling).
 	Profiling bool
+	// TLS serves HTTPS with a CA of the test's own, authenticating client
+	// certificates it signed (Config.ClientCAFile), as a cluster's API
+	// server does; Server.Config is the admin's.
+	TLS bool
 }
 
 // Start starts etcd and the API server; both stop when tb ends.
@@ -56,7 +66,7 @@ func Start(tb testing.TB, opts Options) *Server {
 	if opts.Log == nil {
 		opts.Log = io.Discard
 	}
-	s, err := apiserver.New(apiserver.Config{
+	cfg := apiserver.Config{
 		Store:                storage.New(etcd.Client),
 		CompactionInterval:   opts.CompactionInterval,
 		ServiceCIDR:          "10.96.0.0/16",
@@ -66,7 +76,12 @@ func Start(tb testing.TB, opts Options) *Server {
 		LogRequests:          opts.LogRequests,
 		WatchSilenceTimeout:  opts.WatchSilenceTimeout,
 		Profiling:            opts.Profiling,
-	})
+	}
+	var ca *pki.CA
+	if opts.TLS {
+		ca = secure(tb, &cfg)
+	}
+	s, err := apiserver.New(cfg)
 	if err != nil {
 		tb.Fatalf("new apiserver: %v", err)
 	}
@@ -79,12 +94,49 @@ func Start(tb testing.TB, opts Options) *Server {
 		cancel()
 		tb.Fatalf("start apiserver: %v", err)
 	}
-	ts := httptest.NewServer(s.Handler())
+	ts := httptest.NewUnstartedServer(s.Handler())
+	if tlsConfig := s.TLSConfig(); tlsConfig != nil {
+		ts.TLS = tlsConfig
+		ts.StartTLS()
+	} else {
+		ts.Start()
+	}
 	tb.Cleanup(func() {
 		ts.CloseClientConnections()
 		ts.Close()
 		cancel()
 	})
-	cfg := &rest.Config{Host: ts.URL, QPS: -1}
-	return &Server{URL: ts.URL, Config: cfg, Client: kubernetes.NewForConfigOrDie(cfg), Etcd: etcd}
+	rc := &rest.Config{Host: ts.URL, QPS: -1}
+	if ca != nil {
+		admin, err := ca.ClientCert(pki.AdminUser, pki.MastersGroup)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		rc.TLSClientConfig = rest.TLSClientConfig{CAData: ca.CertPEM(), CertData: admin.Cert, KeyData: admin.Key}
+	}
+	return &Server{URL: ts.URL, Config: rc, Client: kubernetes.NewForConfigOrDie(rc), Etcd: etcd, CA: ca}
+}
+
+// secure makes a CA and a serving certificate for 127.0.0.1 and names
+// them in cfg.
+func secure(tb testing.TB, cfg *apiserver.Config) *pki.CA {
+	tb.Helper()
+	ca, err := pki.NewCA("apiservertest-ca")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	serving, err := ca.ServingCert("kube-apiserver", []string{"localhost"}, []net.IP{net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	dir := tb.TempDir()
+	if err := pki.WriteCA(dir, ca); err != nil {
+		tb.Fatal(err)
+	}
+	if err := pki.WriteKeyPair(dir, "apiserver", serving); err != nil {
+		tb.Fatal(err)
+	}
+	cfg.TLSCertFile, cfg.TLSKeyFile = filepath.Join(dir, "apiserver.crt"), filepath.Join(dir, "apiserver.key")
+	cfg.ClientCAFile = filepath.Join(dir, pki.CACertFile)
+	return ca
 }

@@ -3,7 +3,7 @@
 // as a one-shot container on the cluster's network (or in a pod's network
 // namespace) to check pod-to-pod and Service traffic the host may not route.
 //
-//	probe http <url> [-expect 200] [-retries N] [-interval 500ms] [-timeout 2s]
+//	probe http <url> [-expect 200] [-ca-pem PEM] [-retries N] [-interval 500ms] [-timeout 2s]
 //	probe tcp <host:port> [-retries N] [-interval 500ms] [-timeout 2s]
 //	probe dns <name> [-type A|AAAA|SRV] [-server host:port] [-want a,b|NXDOMAIN] [-retries N] [-interval 500ms] [-timeout 2s]
 //
@@ -37,6 +37,8 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
@@ -51,7 +53,7 @@ import (
 )
 
 const usage = `usage:
-  probe http <url> [-expect 200] [-retries N] [-interval 500ms] [-timeout 2s]
+  probe http <url> [-expect 200] [-ca-pem PEM] [-retries N] [-interval 500ms] [-timeout 2s]
   probe tcp <host:port> [-retries N] [-interval 500ms] [-timeout 2s]
   probe dns <name> [-type A|AAAA|SRV] [-server host:port] [-want a,b|NXDOMAIN] [-retries N] [-interval 500ms] [-timeout 2s]
   probe repeat <url> [-count 10] [-concurrency 1] [-pace 0s] [-timeout 2s]
@@ -102,6 +104,9 @@ type request struct {
 	// once; pace is how long each of those waits after each request.
 	count, concurrency int
 	pace               time.Duration
+	// caPEM, for an https URL, is the one CA (PEM, the certificate
+	// itself: a one-shot container has no file of it) to trust.
+	caPEM string
 }
 
 // parseArgs reads `<kind> <target> [flags]`; flags may come before or after
@@ -119,6 +124,7 @@ func parseArgs(args []string) (request, error) {
 	switch req.kind {
 	case "http":
 		fs.IntVar(&req.expect, "expect", http.StatusOK, "the status that counts as success")
+		fs.StringVar(&req.caPEM, "ca-pem", "", "for https: the CA certificate (PEM) to trust instead of the system's")
 	case "tcp":
 	case "dns":
 		fs.StringVar(&req.dns.qtype, "type", "A", "the record type: A, AAAA or SRV")
@@ -203,7 +209,15 @@ func (r request) attempt() attempt {
 	case "dns":
 		return r.lookup
 	}
-	return r.getHTTP(newClient(r.timeout))
+	client := newClient(r.timeout)
+	if r.caPEM != "" {
+		roots := x509.NewCertPool()
+		if !roots.AppendCertsFromPEM([]byte(r.caPEM)) {
+			return func(context.Context) (string, error) { return "", errors.New("-ca-pem holds no PEM certificate") }
+		}
+		client.Transport.(*http.Transport).TLSClientConfig = &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
+	}
+	return r.getHTTP(client)
 }
 
 // newClient is an HTTP client that goes straight to its target (no proxy

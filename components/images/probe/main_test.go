@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"encoding/pem"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -225,5 +227,17 @@ func TestRepeatPacesAndSaysWhenEachPodLastAnswered(t *testing.T) {
 	}
 	if code, _, _ := probe(t, "repeat", srv.URL, "-pace", "-1s"); code != 2 {
 		t.Errorf("-pace -1s: exit %d, want 2", code)
+	}
+}
+
+func TestHTTPSTrustsTheCAGiven(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "secure") }))
+	defer srv.Close()
+	ca := string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}))
+	if code, stdout, stderr := probe(t, "http", srv.URL+"/", "-ca-pem", ca); code != 0 || stdout != "secure" {
+		t.Errorf("with the server's CA: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	if code, _, stderr := probe(t, "http", srv.URL+"/"); code != 1 || !strings.Contains(stderr, "certificate") {
+		t.Errorf("without it: exit %d, stderr %q; want 1 and a certificate error", code, stderr)
 	}
 }
