@@ -77,7 +77,7 @@ var resources = []Resource{
 	{GroupVersionResource: core.WithResource("namespaces"), Kind: "Namespace", ShortNames: []string{"ns"},
 		Subresources: []string{"status", "finalize"}, Strategy: namespaceStrategy{}},
 	{GroupVersionResource: core.WithResource("pods"), Kind: "Pod", Namespaced: true, ShortNames: []string{"po"},
-		Categories: []string{"all"}, Subresources: []string{"status", "binding", "log", "portforward", "proxy"}, Strategy: podStrategy{}},
+		Categories: []string{"all"}, Subresources: []string{"status", "binding", "eviction", "log", "portforward", "proxy"}, Strategy: podStrategy{}},
 	{GroupVersionResource: core.WithResource("nodes"), Kind: "Node", ShortNames: []string{"no"},
 		Subresources: []string{"status"}, Strategy: nodeStrategy{}},
 	{GroupVersionResource: core.WithResource("services"), Kind: "Service", Namespaced: true, ShortNames: []string{"svc"},
