@@ -114,7 +114,9 @@ var resources = []Resource{
 	// Stored and served so that everyday manifests apply, but acted on by
 	// nothing in the kit (the README says so) beyond the API server's
 	// quota admission of pods: no limit defaults, no ingress or network-policy routing, no autoscaler, no
-	// volume provisioner, and disruption budgets only stored. Replication
+	// volume provisioner. (PodDisruptionBudgets are among them but are acted
+	// on: the disruption controller keeps their status, and pods/eviction
+	// honours it.) Replication
 	// controllers, ReplicaSets' forerunners, are here so that kubectl's
 	// cluster-info dump and apply --prune, which list them, work.
 	{GroupVersionResource: core.WithResource("replicationcontrollers"), Kind: "ReplicationController", Namespaced: true, ShortNames: []string{"rc"},
