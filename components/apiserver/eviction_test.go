@@ -230,7 +230,14 @@ func TestEvictionOfAPodThatDisruptsNothingIgnoresTheBudget(t *testing.T) {
 	f := newEvictionFixture(t)
 	f.pod("done", corev1.PodSucceeded, false)
 	f.pod("starting", corev1.PodPending, false)
+	// Short of healthy pods, so that an unready pod which is asked about
+	// the budget is refused: these two must not be asked.
 	before := f.budget("web", 0, true)
+	before.Status.CurrentHealthy = 1
+	before, err := f.c.PolicyV1().PodDisruptionBudgets("default").UpdateStatus(f.ctx, before, metav1.UpdateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, name := range []string{"done", "starting"} {
 		if err := f.evict(name); err != nil {
 			t.Errorf("evict %s at a budget of 0: %v", name, err)
