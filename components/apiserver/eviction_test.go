@@ -11,9 +11,11 @@ import (
 	policyv1 "k8s.io/api/policy/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
 
 	"github.com/ownkube/ownkube/components/apiserver/apiservertest"
@@ -309,4 +311,23 @@ func hasDisruptionTarget(pod *corev1.Pod) bool {
 		}
 	}
 	return false
+}
+
+func TestEvictionAcceptsProtobuf(t *testing.T) {
+	s := apiservertest.Start(t, apiservertest.Options{WithoutLoops: true})
+	cfg := rest.CopyConfig(s.Config)
+	cfg.ContentType = runtime.ContentTypeProtobuf
+	c, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &evictionFixture{t: t, ctx: context.Background(), c: c}
+	f.pod("web-1", corev1.PodRunning, true)
+	f.budget("web", 1, true)
+	if err := f.evict("web-1"); err != nil {
+		t.Fatalf("a protobuf eviction: %v", err)
+	}
+	if pdb := f.getBudget("web"); pdb.Status.DisruptionsAllowed != 0 {
+		t.Errorf("disruptionsAllowed %d after a protobuf eviction; want 0", pdb.Status.DisruptionsAllowed)
+	}
 }

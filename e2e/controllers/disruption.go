@@ -11,6 +11,7 @@ import (
 	policyv1 "k8s.io/api/policy/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/watch"
@@ -55,7 +56,18 @@ var _ = Describe("PodDisruptionBudget", Label("stage6", "disruption", "kubectl",
 			Expect(err).NotTo(HaveOccurred(), "create pdb %s/web", ns)
 			waitBudget(ctx, ns, "web", 2, 1)
 
-			By("draining node " + drained + " with the stock kubectl")
+			By("draining node " + drained + " with the stock kubectl, once it holds no pod of another spec")
+			// drain refuses a node with a pod no controller owns: a
+			// spec before this one may still be removing its own.
+			Eventually(ctx, func(g Gomega) {
+				list, err := framework.Client().CoreV1().Pods(metav1.NamespaceAll).List(ctx,
+					metav1.ListOptions{FieldSelector: fields.OneTermEqualSelector("spec.nodeName", drained).String()})
+				g.Expect(err).NotTo(HaveOccurred())
+				for _, p := range list.Items {
+					g.Expect(p.Namespace).To(Equal(ns), "pod %s/%s of another spec is still on node %s", p.Namespace, p.Name, drained)
+				}
+			}).WithTimeout(framework.PodDeleteTimeout).WithPolling(framework.Poll).Should(Succeed(),
+				"waiting for node %s to hold only the pods of namespace %s", drained, ns)
 			DeferCleanup(func(ctx SpecContext) {
 				_, err := framework.Client().CoreV1().Nodes().Patch(ctx, drained, types.StrategicMergePatchType,
 					[]byte(`{"spec":{"unschedulable":false}}`), metav1.PatchOptions{})
