@@ -77,7 +77,7 @@ var resources = []Resource{
 	{GroupVersionResource: core.WithResource("namespaces"), Kind: "Namespace", ShortNames: []string{"ns"},
 		Subresources: []string{"status", "finalize"}, Strategy: namespaceStrategy{}},
 	{GroupVersionResource: core.WithResource("pods"), Kind: "Pod", Namespaced: true, ShortNames: []string{"po"},
-		Categories: []string{"all"}, Subresources: []string{"status", "binding", "log", "portforward", "proxy"}, Strategy: podStrategy{}},
+		Categories: []string{"all"}, Subresources: []string{"status", "binding", "eviction", "log", "portforward", "proxy"}, Strategy: podStrategy{}},
 	{GroupVersionResource: core.WithResource("nodes"), Kind: "Node", ShortNames: []string{"no"},
 		Subresources: []string{"status"}, Strategy: nodeStrategy{}},
 	{GroupVersionResource: core.WithResource("services"), Kind: "Service", Namespaced: true, ShortNames: []string{"svc"},
@@ -114,7 +114,9 @@ var resources = []Resource{
 	// Stored and served so that everyday manifests apply, but acted on by
 	// nothing in the kit (the README says so) beyond the API server's
 	// quota admission of pods: no limit defaults, no ingress or network-policy routing, no autoscaler, no
-	// volume provisioner, and disruption budgets only stored. Replication
+	// volume provisioner. (PodDisruptionBudgets are among them but are acted
+	// on: the disruption controller keeps their status, and pods/eviction
+	// honours it.) Replication
 	// controllers, ReplicaSets' forerunners, are here so that kubectl's
 	// cluster-info dump and apply --prune, which list them, work.
 	{GroupVersionResource: core.WithResource("replicationcontrollers"), Kind: "ReplicationController", Namespaced: true, ShortNames: []string{"rc"},

@@ -22,8 +22,12 @@ import (
 const generateNameAttempts = 5
 
 func (s *Server) serveCreate(ctx context.Context, w http.ResponseWriter, r *http.Request, req *request) {
-	if req.subresource == "binding" {
+	switch req.subresource {
+	case "binding":
 		s.serveBinding(ctx, w, r, req)
+		return
+	case "eviction":
+		s.serveEviction(ctx, w, r, req)
 		return
 	}
 	obj, err := readObject(w, r, req.resource)

@@ -90,6 +90,11 @@ func apiResources(r api.Resource) []metav1.APIResource {
 			res.Verbs = []string{"get", "patch", "update"}
 		case "binding":
 			res.Kind, res.Verbs = "Binding", []string{"create"}
+		case "eviction":
+			// kubectl drain evicts only when discovery names the
+			// group and version of the Eviction it is to send.
+			res.Group, res.Version, res.Kind = "policy", "v1", "Eviction"
+			res.Verbs = []string{"create"}
 		case "log":
 			res.Verbs = []string{"get"}
 		case "portforward":

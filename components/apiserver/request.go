@@ -129,7 +129,7 @@ func (req *request) setVerb(method string, watchParam bool) error {
 		req.verb = "watch"
 	case method == http.MethodGet:
 		req.verb = "list"
-	case method == http.MethodPost && (!item || req.subresource == "binding" || connectPaths[req.subresource] != ""):
+	case method == http.MethodPost && (!item || req.subresource == "binding" || req.subresource == "eviction" || connectPaths[req.subresource] != ""):
 		req.verb = "create"
 	case method == http.MethodPut && item:
 		req.verb = "update"
@@ -161,13 +161,13 @@ func (req *request) setProxyVerb(method string) error {
 }
 
 // allows says whether the verb makes sense at this path: a collection of
-// every namespace can only be read, binding can only be created.
+// every namespace can only be read, binding and eviction can only be created.
 func (req *request) allows() bool {
 	if req.resource.Namespaced && req.namespace == "" {
 		return req.verb == "list" || req.verb == "watch"
 	}
 	switch req.subresource {
-	case "binding":
+	case "binding", "eviction":
 		return req.verb == "create"
 	case "log":
 		return req.verb == "get"

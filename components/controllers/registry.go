@@ -5,6 +5,7 @@ import (
 	"github.com/ownkube/ownkube/components/controllers/cronjob"
 	"github.com/ownkube/ownkube/components/controllers/daemonset"
 	"github.com/ownkube/ownkube/components/controllers/deployment"
+	"github.com/ownkube/ownkube/components/controllers/disruption"
 	"github.com/ownkube/ownkube/components/controllers/endpoints"
 	"github.com/ownkube/ownkube/components/controllers/endpointslice"
 	"github.com/ownkube/ownkube/components/controllers/garbagecollector"
@@ -38,6 +39,7 @@ var registry = []struct {
 	{Name: endpoints.Name, New: endpoints.New},
 	{Name: endpointslice.Name, New: endpointslice.New},
 	{Name: serviceaccount.Name, New: serviceaccount.New},
+	{Name: disruption.Name, New: disruption.New},
 }
 
 // Names lists the controllers the manager knows, in start order.

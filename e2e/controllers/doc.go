@@ -1,8 +1,9 @@
 // Package controllers holds the conformance specs of stage 6 that the
 // controller-manager passes: node lifecycle (a lost node is marked Unknown,
 // tainted, its pods evicted after their tolerations, and it comes back
-// clean), Jobs, DaemonSets, StatefulSets, and the controller-manager's
-// leader election.
+// clean), Jobs, DaemonSets, StatefulSets, PodDisruptionBudgets (kubectl
+// drain evicts within the budget), and the controller-manager's leader
+// election.
 //
 // The specs that stop containers (a node, the leading controller-manager)
 // are Serial and labelled disruptive: they run alone, and they restore the
