@@ -28,6 +28,12 @@ TAGS := -tags solutions
 endif
 
 BIN := bin/ownkube
+# The Kubernetes release of the client-go linked (module v0.37.2 is
+# v1.37.2), stamped where kubectl reads its version: `ownkube kubectl
+# version` refuses the unstamped default. components/images does the same
+# for the images and the suite's CLI.
+KUBE_VERSION = $(shell $(GO) list -m -f '{{.Version}}' k8s.io/client-go | sed 's/^v0\./v1./')
+LDFLAGS = -X k8s.io/client-go/pkg/version.gitVersion=$(KUBE_VERSION) -X k8s.io/component-base/version.gitVersion=$(KUBE_VERSION)
 # Every package but the generated exercises (whose tests fail against the
 # stubs by design) and the e2e suite (run by its own target).
 UNIT_PKGS = $(shell $(GO) list ./... | grep -v -e /exercises/ -e '/e2e$$')
@@ -40,7 +46,7 @@ help: ## list the targets
 
 .PHONY: build
 build: ## build bin/ownkube for this machine
-	$(GO) build $(TAGS) -o $(BIN) ./components/cmd/ownkube
+	$(GO) build $(TAGS) -ldflags "$(LDFLAGS)" -o $(BIN) ./components/cmd/ownkube
 
 .PHONY: images
 images: build ## build the container images FROM scratch (no pulls)

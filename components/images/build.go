@@ -81,8 +81,12 @@ func (b *builder) compile(ctx context.Context, img image) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("image %s: building images needs the Go toolchain: %w", img.tag(b.impl), err)
 	}
+	ldflags, err := LDFlags(ctx, b.root)
+	if err != nil {
+		return "", fmt.Errorf("image %s: %w", img.tag(b.impl), err)
+	}
 	out := filepath.Join(b.root, img.outputDir(b.impl), img.Name)
-	args := []string{"build", "-trimpath", "-ldflags", "-s -w"}
+	args := []string{"build", "-trimpath", "-ldflags", ldflags}
 	args = append(args, img.buildTags(b.impl)...)
 	args = append(args, "-o", out, img.Package)
 

@@ -27,8 +27,12 @@ func buildCLI(ctx context.Context, impl string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	ldflags, err := images.LDFlags(ctx, root)
+	if err != nil {
+		return "", fmt.Errorf("build the ownkube CLI: %w", err)
+	}
 	out := filepath.Join(root, "_output", "cli", impl, "ownkube")
-	args := []string{"build", "-trimpath", "-ldflags", "-s -w"}
+	args := []string{"build", "-trimpath", "-ldflags", ldflags}
 	switch impl {
 	case images.Solutions:
 		args = append(args, "-tags", images.Solutions)
