@@ -97,7 +97,7 @@ func runPod(ctx context.Context, t *testing.T, c kubernetes.Interface, ns, name,
 func awaitEndpoints(ctx context.Context, t *testing.T, c kubernetes.Interface, ns, svc string, ready, notReady []string) {
 	t.Helper()
 	var last string
-	err := wait.PollUntilContextTimeout(ctx, 50*time.Millisecond, 10*time.Second, true, func(ctx context.Context) (bool, error) {
+	err := wait.PollUntilContextTimeout(ctx, 50*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
 		ep, err := c.CoreV1().Endpoints(ns).Get(ctx, svc, metav1.GetOptions{})
 		if err != nil {
 			last = err.Error()
