@@ -9,7 +9,6 @@ import (
 	. "github.com/onsi/gomega"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
@@ -91,20 +90,7 @@ func createDaemonSet(ctx context.Context, ns string, ds *appsv1.DaemonSet) *apps
 	sets := framework.Client().AppsV1().DaemonSets(ns)
 	created, err := sets.Create(ctx, ds, metav1.CreateOptions{})
 	Expect(err).NotTo(HaveOccurred(), "create daemonset %s/%s", ns, ds.Name)
-	// Before its pods are deleted, or it would replace them: in the
-	// foreground, so it is gone only once they are.
-	DeferCleanup(func(ctx SpecContext) {
-		err := sets.Delete(ctx, ds.Name, metav1.DeleteOptions{PropagationPolicy: ptr.To(metav1.DeletePropagationForeground)})
-		if !apierrors.IsNotFound(err) {
-			Expect(err).NotTo(HaveOccurred(), "delete daemonset %s/%s", ns, ds.Name)
-		}
-		Eventually(ctx, func() error {
-			framework.ReleasePodsOfStub(ctx, ns)
-			_, err := sets.Get(ctx, ds.Name, metav1.GetOptions{})
-			return err
-		}).WithTimeout(framework.PodDeleteTimeout).WithPolling(framework.Poll).Should(Satisfy(apierrors.IsNotFound),
-			"waiting for daemonset %s/%s and its pods to be deleted", ns, ds.Name)
-	}, NodeTimeout(framework.PodDeleteTimeout+10*time.Second))
+	deleteInForegroundAfterSpec[*appsv1.DaemonSet](sets, "daemonset", ns, ds.Name) // or it would replace its pods
 	return created
 }
 

@@ -204,3 +204,27 @@ func podNodes(pods []corev1.Pod) map[string]string {
 	}
 	return out
 }
+
+// getDeleter is what deleteInForegroundAfterSpec needs of a typed client.
+type getDeleter[T any] interface {
+	Get(ctx context.Context, name string, opts metav1.GetOptions) (T, error)
+	Delete(ctx context.Context, name string, opts metav1.DeleteOptions) error
+}
+
+// deleteInForegroundAfterSpec deletes the kind's object ns/name after the
+// spec, before its pods are: in the foreground, and waits until it is gone,
+// so it is gone only once its pods are.
+func deleteInForegroundAfterSpec[T any](client getDeleter[T], kind, ns, name string) {
+	DeferCleanup(func(ctx SpecContext) {
+		err := client.Delete(ctx, name, metav1.DeleteOptions{PropagationPolicy: ptr.To(metav1.DeletePropagationForeground)})
+		if !apierrors.IsNotFound(err) {
+			Expect(err).NotTo(HaveOccurred(), "delete %s %s/%s", kind, ns, name)
+		}
+		Eventually(ctx, func() error {
+			framework.ReleasePodsOfStub(ctx, ns)
+			_, err := client.Get(ctx, name, metav1.GetOptions{})
+			return err
+		}).WithTimeout(framework.PodDeleteTimeout).WithPolling(framework.Poll).Should(Satisfy(apierrors.IsNotFound),
+			"waiting for %s %s/%s and its pods to be deleted", kind, ns, name)
+	}, NodeTimeout(framework.PodDeleteTimeout+10*time.Second))
+}

@@ -8,7 +8,6 @@ import (
 	. "github.com/onsi/gomega"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/utils/ptr"
@@ -42,20 +41,7 @@ func createStatefulSet(ctx context.Context, ns string, set *appsv1.StatefulSet) 
 	sets := framework.Client().AppsV1().StatefulSets(ns)
 	created, err := sets.Create(ctx, set, metav1.CreateOptions{})
 	Expect(err).NotTo(HaveOccurred(), "create statefulset %s/%s", ns, set.Name)
-	// Before its pods are deleted, or it would make them again: in the
-	// foreground, so it is gone only once they are.
-	DeferCleanup(func(ctx SpecContext) {
-		err := sets.Delete(ctx, set.Name, metav1.DeleteOptions{PropagationPolicy: ptr.To(metav1.DeletePropagationForeground)})
-		if !apierrors.IsNotFound(err) {
-			Expect(err).NotTo(HaveOccurred(), "delete statefulset %s/%s", ns, set.Name)
-		}
-		Eventually(ctx, func() error {
-			framework.ReleasePodsOfStub(ctx, ns)
-			_, err := sets.Get(ctx, set.Name, metav1.GetOptions{})
-			return err
-		}).WithTimeout(framework.PodDeleteTimeout).WithPolling(framework.Poll).Should(Satisfy(apierrors.IsNotFound),
-			"waiting for statefulset %s/%s and its pods to be deleted", ns, set.Name)
-	}, NodeTimeout(framework.PodDeleteTimeout+10*time.Second))
+	deleteInForegroundAfterSpec[*appsv1.StatefulSet](sets, "statefulset", ns, set.Name) // or it would make its pods again
 	return created
 }
 
